@@ -1,0 +1,95 @@
+# mult for Linux: one entry point for everything.
+#
+#   make demo    boot the patched kernel in QEMU and show an instance at work
+#   make check   build everything, run every test (guest and host), exit non-zero on failure
+#
+# Both install what they need (make deps) and build what is missing; a second
+# run only rebuilds what changed. Build output lives in build/ (git-ignored).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+TOP := $(CURDIR)
+BUILD ?= $(TOP)/build
+KSRC := $(BUILD)/linux
+# debug: lockdep, KASAN, KMEMLEAK (correctness); bench: no debugging.
+KCONFIG ?= debug
+KOUT := $(BUILD)/kernel-$(KCONFIG)
+BZIMAGE := $(KOUT)/arch/x86/boot/bzImage
+INITRD := $(BUILD)/initramfs-$(KCONFIG).cpio.gz
+LOGS := $(BUILD)/logs
+# Hard limit for one guest run of the whole test plan.
+VM_TIMEOUT ?= 2400
+export JOBS ?= $(shell nproc)
+export CCACHE_DIR ?= $(HOME)/.cache/mult-ccache
+export CCACHE_MAXSIZE ?= 10G
+
+.PHONY: help deps kernel headers module userland selftests initramfs demo shell \
+	check check-vm check-host export-patches checkpatch patch-stats clean distclean
+
+help:
+	@echo "make demo          boot the patched kernel in QEMU and show instances working"
+	@echo "make check         build everything and run every test (what CI runs)"
+	@echo "make shell         interactive guest on the serial console (leave with 'poweroff -f')"
+	@echo "make kernel        build the patched kernel (KCONFIG=debug|bench)"
+	@echo "make module        build the management module"
+	@echo "make userland      build libmult, instfork (host and static guest builds)"
+	@echo "make selftests     build the kernel's regression selftests and mult's selftests"
+	@echo "make initramfs     assemble the guest image"
+	@echo "make export-patches  export build/linux commits to kernel/patches (developers)"
+	@echo "make checkpatch    run scripts/checkpatch.pl --strict on the series"
+	@echo "make patch-stats   count the lines the series adds and removes"
+	@echo "make clean         remove build output but keep the unpacked kernel tree"
+
+deps:
+	@scripts/deps.sh
+
+kernel: deps
+	@scripts/build-kernel.sh $(BUILD) $(KCONFIG)
+
+module: kernel
+	@if [ -f kernel/module/Kbuild ]; then \
+		$(MAKE) -s -C kernel/module KDIR=$(KOUT) OUT=$(BUILD)/module; \
+	else echo "[module] no management module in this tree yet"; fi
+
+userland: deps
+	@scripts/build-userland.sh $(BUILD)
+
+selftests: kernel
+	@scripts/build-selftests.sh $(BUILD) $(KCONFIG)
+
+initramfs: kernel module userland selftests
+	@tests/vm/mkinitramfs.sh $(BUILD) $(INITRD)
+
+demo: initramfs
+	@scripts/demo.sh $(BUILD) $(BZIMAGE) $(INITRD) $(LOGS)/demo
+
+shell: initramfs
+	@tests/vm/run-qemu.sh $(BZIMAGE) $(INITRD) shell $(LOGS)/shell 0
+
+check-vm: initramfs
+	@tests/vm/run-qemu.sh $(BZIMAGE) $(INITRD) check $(LOGS)/check $(VM_TIMEOUT)
+	@tests/vm/summarize.py $(LOGS)/check tests/vm/xfail.txt | tee $(LOGS)/check/summary.txt; \
+		exit $${PIPESTATUS[0]}
+
+check-host: userland
+	@scripts/check-host.sh $(BUILD) $(LOGS)/host
+
+check: deps
+	@scripts/check.sh
+
+export-patches:
+	@scripts/export-patches.sh $(KSRC)
+
+checkpatch:
+	@cd $(KSRC) && scripts/checkpatch.pl --strict --terse $(TOP)/kernel/patches/*.patch
+
+patch-stats:
+	@scripts/patch-stats.sh
+
+clean:
+	rm -rf $(BUILD)/kernel-* $(BUILD)/kselftest* $(BUILD)/mult-tests $(BUILD)/userland-* \
+		$(BUILD)/module $(BUILD)/initramfs* $(BUILD)/logs
+
+distclean:
+	rm -rf $(BUILD)

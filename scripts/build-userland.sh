@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the C++ userland twice: for the host with its GoogleTest tests, and
+# statically linked, without tests, for the guest image.
+# Usage: build-userland.sh BUILD_DIR
+set -euo pipefail
+build=${1:?usage: build-userland.sh BUILD_DIR}
+top=$(cd "$(dirname "$0")/.." && pwd)
+jobs=${JOBS:-$(nproc)}
+if [ ! -f "$top/CMakeLists.txt" ]; then
+	echo "[userland] no userland in this tree yet"
+	exit 0
+fi
+launcher=()
+command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+configure() { # DIR ARGS...
+	local dir=$1; shift
+	[ -f "$dir/CMakeCache.txt" ] || cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
+}
+echo "[userland] building (host with tests, static for the guest)"
+configure "$build/userland-host" -DMULT_BUILD_TESTS=ON
+cmake --build "$build/userland-host" -j"$jobs" >"$build/userland-host.log" 2>&1 ||
+	{ tail -30 "$build/userland-host.log" >&2; echo "[userland] ERROR: host build failed" >&2; exit 1; }
+configure "$build/userland-guest" -DMULT_BUILD_TESTS=OFF -DMULT_STATIC=ON \
+	-DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$build/userland-guest/bin"
+cmake --build "$build/userland-guest" -j"$jobs" >"$build/userland-guest.log" 2>&1 ||
+	{ tail -30 "$build/userland-guest.log" >&2; echo "[userland] ERROR: guest build failed" >&2; exit 1; }

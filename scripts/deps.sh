@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages the project needs, once: quiet when all are
+# present. Run as root, or with sudo available.
+set -euo pipefail
+packages=(
+	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync
+	ccache python3 gawk file linux-source-6.12
+	qemu-system-x86 busybox-static
+	cmake g++ libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+	libnl-3-dev libnl-genl-3-dev libcap-dev
+)
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "[deps] installing: ${missing[*]}"
+sudo=
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || { echo "[deps] ERROR: need root or sudo to install ${missing[*]}" >&2; exit 1; }
+	sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq || true
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

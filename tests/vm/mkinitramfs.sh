@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Build the guest's initramfs: busybox-static, the guest scripts, the test
+# plan, the statically linked test programs and tools, and the module when
+# there is one. Nothing else from the host's root filesystem.
+# Usage: mkinitramfs.sh BUILD_DIR OUTPUT
+set -euo pipefail
+build=${1:?usage: mkinitramfs.sh BUILD_DIR OUTPUT}
+output=${2:?}
+top=$(cd "$(dirname "$0")/../.." && pwd)
+stage=$build/initramfs
+rm -rf "$stage"
+mkdir -p "$stage"/{bin,sbin,etc/mult,proc,sys,dev,tmp,root,opt,usr/bin,usr/sbin,lib/modules}
+
+cp /bin/busybox "$stage/bin/busybox"
+for applet in $("$stage/bin/busybox" --list-full); do
+	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
+done
+install -m 0755 "$top/tests/vm/guest/rc" "$stage/etc/mult/rc"
+install -m 0755 "$top/tests/vm/guest/demo.sh" "$stage/etc/mult/demo.sh"
+install -m 0644 "$top/tests/vm/guest/inittab" "$stage/etc/inittab"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$stage/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
+gcc -static -O2 -Wall -Werror -isystem "$build/kernel-debug/headers/include" \
+	"$top/tests/vm/guest/inst-run.c" -o "$stage/bin/inst-run"
+
+# Test programs, stripped: the initramfs is copied into guest memory.
+if [ -d "$build/kselftest-install" ]; then
+	cp -a "$build/kselftest-install" "$stage/opt/kselftest"
+fi
+if [ -d "$build/mult-tests" ]; then
+	cp -a "$build/mult-tests" "$stage/opt/mult-tests"
+fi
+for f in "$build"/userland-guest/bin/*; do
+	[ -x "$f" ] && install -m 0755 "$f" "$stage/usr/bin/"
+done
+for f in "$build"/module/*.ko; do
+	[ -e "$f" ] && install -m 0644 "$f" "$stage/lib/modules/"
+done
+find "$stage/opt" "$stage/usr/bin" -type f -perm -u+x -exec sh -c \
+	'file -b "$1" | grep -q "ELF.*not stripped" && strip "$1" || true' _ {} \;
+
+"$top/tests/vm/mkplan.sh" "$stage" >"$stage/etc/mult/plan"
+
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$output.tmp"
+mv "$output.tmp" "$output"
+echo "[initramfs] $(grep -vc '^#' "$stage/etc/mult/plan") test runs planned, image $(du -h "$output" | cut -f1)"
