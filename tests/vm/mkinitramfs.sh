@@ -12,6 +12,7 @@ rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,etc/mult,proc,sys,dev,tmp,root,opt,usr/bin,usr/sbin,lib/modules}
 
 cp /bin/busybox "$stage/bin/busybox"
+ln -s /bin/busybox "$stage/init"
 for applet in $("$stage/bin/busybox" --list-full); do
 	[ -e "$stage/$applet" ] || ln -s /bin/busybox "$stage/$applet"
 done

@@ -30,10 +30,9 @@ creator=$!
 while [ ! -e /tmp/ready ]; do sleep 0.2; done
 
 hr "the root instance looks at the same machine"
-echo "[outside] ps ax (the instance's shell and sleeps are absent):"
-ps -o pid,ppid,args | sed 's/^/[outside]   /'
-inner=$(pgrep -f 'sleep 601' || true)
-echo "[outside] pgrep 'sleep 601' finds: '${inner}' (nothing: hidden)"
+echo "[outside] ps ax, kernel threads left out (the instance's shell and sleeps are absent):"
+ps -o pid,ppid,args | grep -v ' \[' | sed 's/^/[outside]   /'
+echo "[outside] looking for 'sleep 601' in ps: $(ps -o args | grep -c '^sleep 60[12]') found (hidden)"
 echo "[outside] live instances: $(cat /proc/sys/kernel/mult/nr_instances)"
 
 hr "the first process exits: the instance is torn down with it"

@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// instfork's command-line parsing (pure, no processes).
+#include <gtest/gtest.h>
+
+#include "mult/version.hpp"
+#include "options.hpp"
+
+using instfork::Config;
+using instfork::EnvAssignment;
+using instfork::parse_command_line;
+
+namespace {
+
+using Args = std::vector<std::string>;
+
+Config parse_ok(const Args& args)
+{
+    auto r = parse_command_line(args);
+    EXPECT_TRUE(r.has_value()) << (r ? "" : r.error().err);
+    return r ? *r : Config{};
+}
+
+instfork::EarlyExit parse_fail(const Args& args)
+{
+    auto r = parse_command_line(args);
+    EXPECT_FALSE(r.has_value()) << "parsed, command[0]="
+                                << (r && !r->command.empty() ? r->command[0] : "");
+    return r ? instfork::EarlyExit{} : r.error();
+}
+
+void expect_usage_error(const Args& args, const std::string& fragment)
+{
+    const auto e = parse_fail(args);
+    EXPECT_EQ(e.code, instfork::kExitUsage);
+    EXPECT_TRUE(e.out.empty());
+    EXPECT_EQ(e.err.rfind("instfork: ", 0), 0U) << e.err;
+    EXPECT_NE(e.err.find(fragment), std::string::npos) << "stderr: " << e.err;
+}
+
+}  // namespace
+
+TEST(Options, CommandAfterDoubleDash)
+{
+    const Config c = parse_ok({"--", "ls", "-l", "/"});
+    EXPECT_EQ(c.command, (Args{"ls", "-l", "/"}));
+    EXPECT_FALSE(c.detach);
+    EXPECT_FALSE(c.print_id);
+    EXPECT_FALSE(c.clear_env);
+    EXPECT_FALSE(c.name);
+    EXPECT_FALSE(c.chdir);
+    EXPECT_TRUE(c.env.empty());
+    EXPECT_TRUE(c.pass_fds.empty());
+}
+
+TEST(Options, CommandStartsAtFirstOperandWithoutDoubleDash)
+{
+    const Config c = parse_ok({"--detach", "ls", "-l", "--chdir", "x"});
+    EXPECT_TRUE(c.detach);
+    EXPECT_FALSE(c.chdir) << "options after the command belong to the command";
+    EXPECT_EQ(c.command, (Args{"ls", "-l", "--chdir", "x"}));
+}
+
+TEST(Options, DoubleDashInsideCommandIsPassedThrough)
+{
+    EXPECT_EQ(parse_ok({"ls", "--", "-x"}).command, (Args{"ls", "--", "-x"}));
+    EXPECT_EQ(parse_ok({"--", "ls", "--", "-x"}).command, (Args{"ls", "--", "-x"}));
+    // Only the first "--" separates: the second is the command name.
+    EXPECT_EQ(parse_ok({"--print-id", "--", "--", "a"}).command, (Args{"--", "a"}));
+}
+
+TEST(Options, DashAloneIsAnOperand)
+{
+    EXPECT_EQ(parse_ok({"-", "x"}).command, (Args{"-", "x"}));
+}
+
+TEST(Options, AllOptions)
+{
+    const Config c = parse_ok({"--name", "web", "--chdir", "/srv", "--env", "A=1", "--env",
+                               "B=x=y", "--env", "C=", "--clear-env", "--pass-fd", "5",
+                               "--detach", "--print-id", "--", "sshd", "-D"});
+    EXPECT_EQ(c.name, "web");
+    EXPECT_EQ(c.chdir, "/srv");
+    EXPECT_EQ(c.env, (std::vector<EnvAssignment>{{"A", "1"}, {"B", "x=y"}, {"C", ""}}));
+    EXPECT_TRUE(c.clear_env);
+    EXPECT_EQ(c.pass_fds, (std::vector<int>{5}));
+    EXPECT_TRUE(c.detach);
+    EXPECT_TRUE(c.print_id);
+    EXPECT_EQ(c.command, (Args{"sshd", "-D"}));
+}
+
+TEST(Options, EqualsForm)
+{
+    const Config c = parse_ok({"--chdir=/tmp", "--pass-fd=7", "--env=K=V", "--name=n", "true"});
+    EXPECT_EQ(c.chdir, "/tmp");
+    EXPECT_EQ(c.pass_fds, (std::vector<int>{7}));
+    EXPECT_EQ(c.env, (std::vector<EnvAssignment>{{"K", "V"}}));
+    EXPECT_EQ(c.name, "n");
+    EXPECT_EQ(c.command, (Args{"true"}));
+}
+
+TEST(Options, ValueMayStartWithDash)
+{
+    const Config c = parse_ok({"--chdir", "-odd-dir", "--", "true"});
+    EXPECT_EQ(c.chdir, "-odd-dir");
+    EXPECT_EQ(c.command, (Args{"true"}));
+}
+
+TEST(Options, RepeatedPassFdIsSortedAndUnique)
+{
+    const Config c = parse_ok(
+        {"--pass-fd", "9", "--pass-fd", "3", "--pass-fd", "9", "--pass-fd=4", "--", "x"});
+    EXPECT_EQ(c.pass_fds, (std::vector<int>{3, 4, 9}));
+}
+
+TEST(Options, PassFdOfStdioIsImplicit)
+{
+    const Config c = parse_ok({"--pass-fd", "0", "--pass-fd", "2", "--pass-fd", "3", "--", "x"});
+    EXPECT_EQ(c.pass_fds, (std::vector<int>{3}));
+}
+
+TEST(Options, BadFdNumbers)
+{
+    for (const std::string bad : {"x", "-1", "3x", "", " 3", "+3", "1.5", "99999999999"}) {
+        SCOPED_TRACE("--pass-fd '" + bad + "'");
+        expect_usage_error({"--pass-fd", bad, "--", "true"},
+                           "--pass-fd: '" + bad + "' is not a file descriptor number");
+    }
+    expect_usage_error({"--pass-fd=-4", "--", "true"}, "'-4' is not a file descriptor number");
+}
+
+TEST(Options, UnknownLongOption)
+{
+    expect_usage_error({"--bogus", "--", "true"}, "unknown option '--bogus'");
+    expect_usage_error({"--bogus=1", "true"}, "unknown option '--bogus'");
+    expect_usage_error({"--chdir", "/tmp", "--frob", "--", "true"}, "unknown option '--frob'");
+}
+
+TEST(Options, UnknownShortOption)
+{
+    expect_usage_error({"-x", "--", "true"}, "unknown option '-x'");
+}
+
+TEST(Options, UsageErrorsPointToHelp)
+{
+    const auto e = parse_fail({"--bogus", "true"});
+    EXPECT_NE(e.err.find("Try 'instfork --help'"), std::string::npos) << e.err;
+}
+
+TEST(Options, MissingOptionValue)
+{
+    expect_usage_error({"--chdir"}, "--chdir");
+    // "--" is never taken as a value.
+    expect_usage_error({"--chdir", "--", "ls"}, "--chdir");
+    expect_usage_error({"--pass-fd", "--", "ls"}, "--pass-fd");
+}
+
+TEST(Options, FlagsTakeNoValue)
+{
+    expect_usage_error({"--detach=1", "true"}, "option '--detach' does not take a value");
+    expect_usage_error({"--clear-env=yes", "true"},
+                       "option '--clear-env' does not take a value");
+}
+
+TEST(Options, MissingCommand)
+{
+    expect_usage_error({}, "missing command");
+    expect_usage_error({"--detach"}, "missing command");
+    expect_usage_error({"--detach", "--"}, "missing command");
+    expect_usage_error({"--", ""}, "command name must not be empty");
+}
+
+TEST(Options, EnvMustBeNameEqualsValue)
+{
+    expect_usage_error({"--env", "FOO", "true"}, "--env: 'FOO' is not of the form K=V");
+    expect_usage_error({"--env", "=x", "true"}, "--env: '=x' is not of the form K=V");
+}
+
+TEST(Options, EmptyValuesRejected)
+{
+    expect_usage_error({"--chdir", "", "true"}, "--chdir: the directory must not be empty");
+    expect_usage_error({"--name", "", "true"}, "--name: the name must not be empty");
+}
+
+TEST(Options, Help)
+{
+    for (const Args& args : {Args{"--help"}, Args{"-h"}, Args{"--help", "--", "ls"}}) {
+        const auto e = parse_fail(args);
+        EXPECT_EQ(e.code, 0);
+        EXPECT_TRUE(e.err.empty());
+        EXPECT_NE(e.out.find("Usage: instfork [options] -- cmd args..."), std::string::npos)
+            << e.out;
+        for (const char* opt : {"--name", "--chdir", "--env", "--clear-env", "--pass-fd",
+                                "--detach", "--print-id", "--version"})
+            EXPECT_NE(e.out.find(opt), std::string::npos) << opt;
+    }
+}
+
+TEST(Options, Version)
+{
+    const auto e = parse_fail({"--version"});
+    EXPECT_EQ(e.code, 0);
+    EXPECT_EQ(e.out, std::string("instfork (mult) ") + mult::kVersion + "\n");
+    EXPECT_TRUE(e.err.empty());
+}
+
+TEST(Options, ArgcArgvSkipsProgramName)
+{
+    const char* argv[] = {"instfork", "--print-id", "--", "echo", "hi", nullptr};
+    auto r = parse_command_line(5, argv);
+    ASSERT_TRUE(r.has_value());
+    EXPECT_TRUE(r->print_id);
+    EXPECT_EQ(r->command, (Args{"echo", "hi"}));
+}

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// instfork's parent side (instfork::run) end to end, with fork() standing in
+// for instfork(): exit statuses, exec failures, environment, --chdir,
+// --pass-fd, fd closing, signal relaying, --detach, --print-id, --name.
+#include <gtest/gtest.h>
+
+#include <cerrno>
+#include <chrono>
+#include <csignal>
+#include <fcntl.h>
+#include <sstream>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "child.hpp"
+#include "mult/fd.hpp"
+#include "mult/kernel.hpp"
+#include "mult/pidfd.hpp"
+#include "options.hpp"
+#include "runner.hpp"
+#include "test_util.hpp"
+
+using instfork::Config;
+
+namespace {
+
+struct RunResult {
+    int code = -1;
+    std::string out;
+    std::string err;
+};
+
+struct Fixture {
+    int spawn_calls = 0;
+    bool module_loaded = false;
+    std::vector<std::string> environment{"PATH=/usr/bin:/bin", "FROM_PARENT=yes"};
+
+    instfork::Hooks hooks()
+    {
+        return instfork::Hooks{
+            [this]() -> mult::Result<mult::Child> {
+                ++spawn_calls;
+                const pid_t pid = ::fork();
+                if (pid < 0)
+                    return mult::errno_error("fork");
+                if (pid == 0) {
+                    // A test runner may start us with some signals ignored,
+                    // and sh cannot trap a signal ignored on entry.
+                    for (const int sig : instfork::kForwardedSignals)
+                        ::signal(sig, SIG_DFL);
+                    return mult::Child{};
+                }
+                auto pidfd = mult::pidfd_open(pid);
+                if (!pidfd)
+                    return std::unexpected(pidfd.error());
+                return mult::Child{pid, std::move(*pidfd)};
+            },
+            [this] { return module_loaded; },
+            [this] { return environment; },
+        };
+    }
+
+    RunResult run(const std::vector<std::string>& args)
+    {
+        auto config = instfork::parse_command_line(args);
+        EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().err);
+        if (!config)
+            return {};
+        std::ostringstream out;
+        std::ostringstream err;
+        RunResult r;
+        r.code = instfork::run(*config, hooks(), out, err);
+        r.out = out.str();
+        r.err = err.str();
+        return r;
+    }
+};
+
+// A pipe whose write end the command can use as --pass-fd. The write end is
+// O_CLOEXEC in the test, so reaching the command proves run_child cleared it.
+struct Capture {
+    mult::Pipe pipe = *mult::make_pipe();
+
+    std::string fd() const { return std::to_string(pipe.write.get()); }
+    std::string read()
+    {
+        pipe.write.reset();
+        return mult_test::read_all(pipe.read.get());
+    }
+};
+
+bool blocked(int sig)
+{
+    sigset_t now;
+    ::sigprocmask(SIG_BLOCK, nullptr, &now);
+    return sigismember(&now, sig) == 1;
+}
+
+}  // namespace
+
+TEST(Runner, ExitCodeIsPassedThrough)
+{
+    Fixture f;
+    EXPECT_EQ(f.run({"--", "/bin/sh", "-c", "exit 3"}).code, 3);
+    EXPECT_EQ(f.run({"true"}).code, 0);
+    EXPECT_EQ(f.spawn_calls, 2);
+}
+
+TEST(Runner, DeathBySignalIs128PlusSignal)
+{
+    Fixture f;
+    const RunResult r = f.run({"--", "/bin/sh", "-c", "kill -KILL $$"});
+    EXPECT_EQ(r.code, 128 + SIGKILL);
+    EXPECT_EQ(r.err, "");
+}
+
+TEST(Runner, CommandNotFound)
+{
+    Fixture f;
+    const RunResult r = f.run({"--", "mult-test-no-such-command", "arg"});
+    EXPECT_EQ(r.code, 127);
+    EXPECT_EQ(r.err, "instfork: cannot execute 'mult-test-no-such-command': No such file or directory\n");
+}
+
+TEST(Runner, CommandNotExecutable)
+{
+    Fixture f;
+    mult_test::TempDir dir;
+    const auto file = dir.path() / "data";
+    mult_test::write_file(file, "not a program\n");
+    const RunResult r = f.run({"--", file.string()});
+    EXPECT_EQ(r.code, 126);
+    EXPECT_EQ(r.err, "instfork: cannot execute '" + file.string() + "': Permission denied\n");
+}
+
+TEST(Runner, ChdirFailure)
+{
+    Fixture f;
+    const RunResult r = f.run({"--chdir", "/nonexistent/mult-dir", "--", "true"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "instfork: cannot change directory to '/nonexistent/mult-dir': No such file or directory\n");
+}
+
+TEST(Runner, ChdirAndEnvironmentReachTheCommand)
+{
+    Fixture f;
+    mult_test::TempDir dir;
+    const std::string real = std::filesystem::canonical(dir.path()).string();
+    Capture cap;
+    const RunResult r = f.run({"--chdir", real, "--env", "FOO=bar baz", "--pass-fd", cap.fd(), "--",
+                         "/bin/sh", "-c",
+                         "printf '%s|%s|%s' \"$FOO\" \"$FROM_PARENT\" \"$(pwd -P)\" >&" + cap.fd()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(cap.read(), "bar baz|yes|" + real);
+}
+
+TEST(Runner, ClearEnvKeepsOnlyAssignments)
+{
+    Fixture f;
+    Capture cap;
+    const RunResult r = f.run({"--clear-env", "--env", "ONLY=1", "--pass-fd", cap.fd(), "--",
+                         "/bin/sh", "-c", "/usr/bin/env >&" + cap.fd()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    const std::string env = cap.read();
+    EXPECT_NE(env.find("ONLY=1\n"), std::string::npos) << env;
+    EXPECT_EQ(env.find("FROM_PARENT"), std::string::npos) << env;
+}
+
+TEST(Runner, PathOfTheNewEnvironmentIsSearched)
+{
+    Fixture f;
+    mult_test::TempDir dir;
+    const auto tool = dir.path() / "mult-test-tool";
+    mult_test::write_file(tool, "#!/bin/sh\nexit 9\n");
+    ASSERT_EQ(::chmod(tool.c_str(), 0755), 0);
+    EXPECT_EQ(f.run({"--env", "PATH=" + dir.path().string(), "--", "mult-test-tool"}).code, 9);
+    EXPECT_EQ(f.run({"--", "mult-test-tool"}).code, 127);
+}
+
+TEST(Runner, OnlyStdioAndPassedFdsReachTheCommand)
+{
+    Fixture f;
+    Capture cap;
+    // An fd the test holds open without CLOEXEC: it must not reach the command.
+    mult::UniqueFd stray(::open("/dev/null", O_RDONLY));
+    ASSERT_TRUE(stray.valid());
+    const RunResult r = f.run({"--pass-fd", cap.fd(), "--", FD_LISTER_PATH, cap.fd()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    // Exactly stdio (those open here) and the passed fd: not the stray fd, and
+    // none of run()'s own (signalfd, report pipe, pidfd).
+    std::string expected;
+    for (const int fd : instfork::keep_list(std::vector<int>{cap.pipe.write.get()}, -1))
+        if (mult::fd_is_open(fd))
+            expected += std::to_string(fd) + "\n";
+    EXPECT_EQ(cap.read(), expected);
+}
+
+TEST(Runner, PassFdMustBeOpen)
+{
+    Fixture f;
+    const int raw = ::open("/dev/null", O_RDONLY);
+    ASSERT_GE(raw, 0);
+    ::close(raw);
+    const RunResult r = f.run({"--pass-fd", std::to_string(raw), "--", "true"});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_EQ(r.err, "instfork: --pass-fd " + std::to_string(raw) + ": not an open file descriptor\n");
+    EXPECT_EQ(f.spawn_calls, 0);
+}
+
+TEST(Runner, RelaysTerminatingSignal)
+{
+    Fixture f;
+    // The command signals its parent (the test process, standing in for
+    // instfork); run() must relay SIGTERM back. If it does not, sleep runs
+    // out and the status is 0.
+    const auto start = std::chrono::steady_clock::now();
+    const RunResult r = f.run({"--", "/bin/sh", "-c", "kill -TERM $PPID; exec sleep 20"});
+    EXPECT_EQ(r.code, 128 + SIGTERM) << r.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(15));
+}
+
+TEST(Runner, RelaysEachForwardedSignal)
+{
+    for (const int sig : instfork::kForwardedSignals) {
+        SCOPED_TRACE(sigabbrev_np(sig));
+        Fixture f;
+        // The command traps the signal and exits 42 when it arrives; it
+        // gives up after ~10 s with status 1.
+        const std::string name = sigabbrev_np(sig);
+        const std::string script = "trap 'exit 42' " + name + "; kill -" + name +
+                                   " $PPID; i=0; while [ $i -lt 100 ]; do sleep 0.1; "
+                                   "i=$((i+1)); done; exit 1";
+        const RunResult r = f.run({"--", "/bin/sh", "-c", script});
+        EXPECT_EQ(r.code, 42) << r.err;
+    }
+}
+
+TEST(Runner, SignalMaskRestoredAndNothingLeftPending)
+{
+    Fixture f;
+    ASSERT_FALSE(blocked(SIGINT));
+    // The command exits right after signalling: whether the relay loop or
+    // the final drain consumes SIGUSR2, it must not stay pending and kill
+    // the caller once the mask is restored.
+    const RunResult r = f.run({"--", "/bin/sh", "-c", "kill -USR2 $PPID; exit 5"});
+    EXPECT_TRUE(r.code == 5 || r.code == 128 + SIGUSR2) << r.code;
+    for (const int sig : instfork::kForwardedSignals)
+        EXPECT_FALSE(blocked(sig)) << sig;
+    sigset_t pending;
+    ASSERT_EQ(::sigpending(&pending), 0);
+    EXPECT_EQ(sigismember(&pending, SIGUSR2), 0);
+}
+
+TEST(Runner, DetachPrintsPidAndReturns)
+{
+    Fixture f;
+    const auto start = std::chrono::steady_clock::now();
+    // The command blocks until the test closes the pipe it reads from.
+    auto gate = mult::make_pipe();
+    ASSERT_TRUE(gate.has_value());
+    const std::string in = std::to_string(gate->read.get());
+    const RunResult r = f.run({"--detach", "--pass-fd", in, "--", "/bin/sh", "-c",
+                         "read x <&" + in + "; exit 4"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+    ASSERT_FALSE(r.out.empty());
+    EXPECT_EQ(r.out.back(), '\n');
+    const pid_t pid = std::stoi(r.out);
+    ASSERT_GT(pid, 0);
+    // Still running (blocked on the gate), then released and reaped by us.
+    EXPECT_EQ(::waitpid(pid, nullptr, WNOHANG), 0);
+    gate->write.reset();
+    int ws = 0;
+    ASSERT_EQ(::waitpid(pid, &ws, 0), pid);
+    EXPECT_EQ(mult::ExitStatus::from_wait_status(ws), mult::ExitStatus::exited(4));
+}
+
+TEST(Runner, DetachStillReportsExecFailure)
+{
+    Fixture f;
+    const RunResult r = f.run({"--detach", "--", "mult-test-no-such-command"});
+    EXPECT_EQ(r.code, 127);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err, "instfork: cannot execute 'mult-test-no-such-command': No such file or directory\n");
+}
+
+TEST(Runner, PrintIdWritesPidToStderr)
+{
+    Fixture f;
+    const RunResult r = f.run({"--print-id", "--", "true"});
+    EXPECT_EQ(r.code, 0);
+    const std::string prefix = "instfork: instance pid ";
+    ASSERT_EQ(r.err.rfind(prefix, 0), 0U) << r.err;
+    EXPECT_GT(std::stoi(r.err.substr(prefix.size())), 0);
+    EXPECT_EQ(r.err.back(), '\n');
+    EXPECT_EQ(r.out, "");
+}
+
+TEST(Runner, NameNeedsManagementModule)
+{
+    Fixture f;
+    const RunResult r = f.run({"--name", "web", "--", "true"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "instfork: --name needs the mult management module (not loaded)\n");
+    EXPECT_EQ(f.spawn_calls, 0);
+}
+
+TEST(Runner, NameWithModuleIsNotImplementedYet)
+{
+    Fixture f;
+    f.module_loaded = true;
+    const RunResult r = f.run({"--name", "web", "--", "true"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_NE(r.err.find("not implemented"), std::string::npos) << r.err;
+    EXPECT_EQ(f.spawn_calls, 0);
+}
+
+TEST(Runner, SpawnFailureIsExplained)
+{
+    for (const int err : {EINVAL, EPERM, EUSERS, ENOSPC}) {
+        Config c;
+        c.command = {"true"};
+        instfork::Hooks hooks{
+            [err]() -> mult::Result<mult::Child> { return mult::make_error(err, "clone3"); },
+            [] { return false; },
+            [] { return std::vector<std::string>{}; },
+        };
+        std::ostringstream out;
+        std::ostringstream errs;
+        EXPECT_EQ(instfork::run(c, hooks, out, errs), 125);
+        EXPECT_EQ(errs.str(), "instfork: " + mult::describe_instfork_error(err) + "\n");
+    }
+}

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Option parsing with CLI11.
+//
+// CLI11 parses only the option part of the command line. Where the command
+// starts is decided here, before CLI11 sees anything: CLI11 would otherwise
+// take a "--" as the value of an option ("--chdir -- ls" would chdir to "--")
+// and report an unknown option only as "arguments were not expected". The
+// scanner asks the CLI11 app which options take a value, so the two cannot
+// disagree.
+#include "options.hpp"
+
+#include <algorithm>
+#include <charconv>
+
+#include <CLI/CLI.hpp>
+
+#include "mult/version.hpp"
+
+namespace instfork {
+namespace {
+
+constexpr const char* kUsageLine = "instfork [options] -- cmd args...";
+constexpr const char* kTryHelp = "Try 'instfork --help' for more information.\n";
+
+EarlyExit usage_error(const std::string& message)
+{
+    return EarlyExit{kExitUsage, {}, "instfork: " + message + "\n" + kTryHelp};
+}
+
+// Flags expect no value (expected_max 0); get_type_size() is 1 for them too.
+bool takes_value(const CLI::Option& opt)
+{
+    return opt.get_expected_max() > 0;
+}
+
+bool looks_like_option(const std::string& arg)
+{
+    // "-" alone conventionally names stdin: an operand, not an option.
+    return arg.size() > 1 && arg[0] == '-';
+}
+
+// CLI11 2.1 has no App::usage(); its default line ("instfork [OPTIONS]")
+// would hide that the command follows the options.
+class Formatter : public CLI::Formatter {
+public:
+    std::string make_usage(const CLI::App*, std::string) const override
+    {
+        return std::string("Usage: ") + kUsageLine + "\n";
+    }
+};
+
+struct Raw {
+    std::string name;
+    std::string chdir;
+    std::vector<std::string> env;
+    bool clear_env = false;
+    std::vector<std::string> pass_fds;
+    bool detach = false;
+    bool print_id = false;
+    bool version = false;
+};
+
+std::unique_ptr<CLI::App> make_app(Raw& raw)
+{
+    auto app = std::make_unique<CLI::App>(
+        "Run a command in a new mult instance: an isolated process tree whose pids,\n"
+        "process groups, sessions and file descriptors do not cross its boundary.",
+        "instfork");
+    app->formatter(std::make_shared<Formatter>());
+    app->footer(
+        "instfork passes stdio and the --pass-fd descriptors, closes every other fd,\n"
+        "forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to\n"
+        "the instance's first process, and exits with its status (128+N if signal N\n"
+        "killed it).\n"
+        "\n"
+        "Exit status: the command's own, or 2 for a usage error, 125 if instfork\n"
+        "failed, 126 if the command cannot be executed, 127 if it was not found.");
+    // Flags given a value ("--detach=3") are rejected rather than counted.
+    app->option_defaults()->disable_flag_override();
+
+    app->add_option("--name", raw.name,
+                    "Name the instance (needs the mult management module)")
+        ->type_name("NAME");
+    app->add_option("--chdir", raw.chdir, "Change to DIR in the instance before running cmd")
+        ->type_name("DIR");
+    app->add_option("--env", raw.env, "Set K=V in cmd's environment (repeatable)")
+        ->type_name("K=V");
+    app->add_flag("--clear-env", raw.clear_env,
+                  "Start from an empty environment (then apply --env)");
+    app->add_option("--pass-fd", raw.pass_fds,
+                    "Keep descriptor N open in the instance (repeatable)")
+        ->type_name("N");
+    app->add_flag("--detach", raw.detach,
+                  "Once cmd has started, print its pid on stdout and exit");
+    app->add_flag("--print-id", raw.print_id,
+                  "Print the instance's pid on stderr before waiting");
+    app->add_flag("--version", raw.version, "Print the version and exit");
+    return app;
+}
+
+// Index of the first command argument in `args`, or args.size() if none;
+// `options_end` receives the end of the option part (which excludes "--").
+std::size_t find_command(const CLI::App& app, std::span<const std::string> args,
+                         std::size_t& options_end)
+{
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--") {
+            options_end = i;
+            return i + 1;
+        }
+        if (!looks_like_option(arg)) {
+            options_end = i;
+            return i;
+        }
+        if (arg.find('=') != std::string::npos)
+            continue;  // "--opt=value": the value is attached
+        const CLI::Option* opt = app.get_option_no_throw(arg);
+        if (opt == nullptr || !takes_value(*opt))
+            continue;  // flag, or unknown (reported later)
+        // An option that takes a value swallows the next argument, except
+        // "--": then the value is missing and CLI11 says so.
+        if (i + 1 < args.size() && args[i + 1] != "--")
+            ++i;
+    }
+    options_end = args.size();
+    return args.size();
+}
+
+// Checks every option name before CLI11 parses: unknown options and values
+// given to flags get a message naming the option.
+std::optional<std::string> check_option_names(const CLI::App& app,
+                                              std::span<const std::string> options)
+{
+    for (std::size_t i = 0; i < options.size(); ++i) {
+        const std::string& arg = options[i];
+        if (!looks_like_option(arg))
+            continue;  // an option's value
+        const auto eq = arg.find('=');
+        const std::string name = arg.substr(0, eq);
+        const CLI::Option* opt = app.get_option_no_throw(name);
+        if (opt == nullptr)
+            return "unknown option '" + name + "'";
+        const bool has_value = takes_value(*opt);
+        if (!has_value && eq != std::string::npos)
+            return "option '" + name + "' does not take a value";
+        if (has_value && eq == std::string::npos)
+            ++i;  // skip the value, which may itself start with '-'
+    }
+    return std::nullopt;
+}
+
+std::expected<int, std::string> parse_fd(const std::string& text)
+{
+    int fd = -1;
+    const char* first = text.data();
+    const char* last = first + text.size();
+    const auto [end, ec] = std::from_chars(first, last, fd);
+    if (text.empty() || ec != std::errc{} || end != last || fd < 0)
+        return std::unexpected("--pass-fd: '" + text + "' is not a file descriptor number");
+    return fd;
+}
+
+}  // namespace
+
+std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string> args)
+{
+    Raw raw;
+    auto app = make_app(raw);
+
+    std::size_t options_end = 0;
+    const std::size_t command_begin = find_command(*app, args, options_end);
+    const auto options = args.first(options_end);
+
+    if (auto problem = check_option_names(*app, options))
+        return std::unexpected(usage_error(*problem));
+
+    // CLI11 wants argv order reversed in its vector interface.
+    std::vector<std::string> reversed(options.rbegin(), options.rend());
+    try {
+        app->parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        return std::unexpected(EarlyExit{0, app->help(), {}});
+    } catch (const CLI::ParseError& e) {
+        return std::unexpected(usage_error(e.what()));
+    }
+
+    if (raw.version)
+        return std::unexpected(
+            EarlyExit{0, std::string("instfork (mult) ") + mult::kVersion + "\n", {}});
+
+    Config cfg;
+    if (app->count("--name") > 0) {
+        if (raw.name.empty())
+            return std::unexpected(usage_error("--name: the name must not be empty"));
+        cfg.name = raw.name;
+    }
+    if (app->count("--chdir") > 0) {
+        if (raw.chdir.empty())
+            return std::unexpected(usage_error("--chdir: the directory must not be empty"));
+        cfg.chdir = raw.chdir;
+    }
+    for (const std::string& kv : raw.env) {
+        const auto eq = kv.find('=');
+        if (eq == std::string::npos || eq == 0)
+            return std::unexpected(usage_error("--env: '" + kv + "' is not of the form K=V"));
+        cfg.env.push_back({kv.substr(0, eq), kv.substr(eq + 1)});
+    }
+    cfg.clear_env = raw.clear_env;
+    for (const std::string& text : raw.pass_fds) {
+        const auto fd = parse_fd(text);
+        if (!fd)
+            return std::unexpected(usage_error(fd.error()));
+        if (*fd > 2)  // stdio is always passed
+            cfg.pass_fds.push_back(*fd);
+    }
+    std::ranges::sort(cfg.pass_fds);
+    const auto dup = std::ranges::unique(cfg.pass_fds);
+    cfg.pass_fds.erase(dup.begin(), dup.end());
+    cfg.detach = raw.detach;
+    cfg.print_id = raw.print_id;
+
+    cfg.command.assign(args.begin() + static_cast<std::ptrdiff_t>(command_begin), args.end());
+    if (cfg.command.empty())
+        return std::unexpected(usage_error(std::string("missing command\nUsage: ") + kUsageLine));
+    if (cfg.command.front().empty())
+        return std::unexpected(usage_error("the command name must not be empty"));
+    return cfg;
+}
+
+std::expected<Config, EarlyExit> parse_command_line(int argc, const char* const* argv)
+{
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i)
+        args.emplace_back(argv[i]);
+    return parse_command_line(args);
+}
+
+}  // namespace instfork
