@@ -25,7 +25,7 @@ export CCACHE_DIR ?= $(HOME)/.cache/mult-ccache
 export CCACHE_MAXSIZE ?= 10G
 
 .PHONY: help deps kernel headers module userland selftests initramfs demo shell \
-	check check-vm check-host export-patches checkpatch patch-stats clean distclean
+	check check-vm check-pipeline check-host export-patches checkpatch patch-stats clean distclean
 
 help:
 	@echo "make demo          boot the patched kernel in QEMU and show instances working"
@@ -72,6 +72,9 @@ check-vm: initramfs
 	@tests/vm/summarize.py $(LOGS)/check tests/vm/xfail.txt | tee $(LOGS)/check/summary.txt; \
 		exit $${PIPESTATUS[0]}
 
+check-pipeline: kernel
+	@scripts/check-pipeline.sh $(BUILD) $(KCONFIG) $(LOGS)/pipeline
+
 check-host: userland
 	@scripts/check-host.sh $(BUILD) $(LOGS)/host
 
@@ -89,7 +92,7 @@ patch-stats:
 
 clean:
 	rm -rf $(BUILD)/kernel-* $(BUILD)/kselftest* $(BUILD)/mult-tests $(BUILD)/userland-* \
-		$(BUILD)/module $(BUILD)/initramfs* $(BUILD)/logs
+		$(BUILD)/module $(BUILD)/initramfs* $(BUILD)/pipeline $(BUILD)/logs
 
 distclean:
 	rm -rf $(BUILD)

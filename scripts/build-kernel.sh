@@ -17,7 +17,7 @@ cc=gcc
 command -v ccache >/dev/null && cc="ccache gcc"
 start=$(date +%s)
 echo "[kernel] compiling $cfg kernel (a cold build takes about 10 minutes; incremental ones seconds)"
-if ! make -s -C "$src" O="$out" CC="$cc" -j"$jobs" bzImage modules_prepare >"$out/build.log" 2>&1; then
+if ! make -s -C "$src" O="$out" CC="$cc" -j"$jobs" bzImage modules >"$out/build.log" 2>&1; then
 	grep -E 'error|Error' "$out/build.log" | head -30 >&2
 	echo "[kernel] ERROR: build failed, full log: $out/build.log" >&2
 	exit 1

@@ -2,12 +2,15 @@
 # Build the guest's initramfs: busybox-static, the guest scripts, the test
 # plan, the statically linked test programs and tools, and the module when
 # there is one. Nothing else from the host's root filesystem.
-# Usage: mkinitramfs.sh BUILD_DIR OUTPUT
+# Usage: mkinitramfs.sh BUILD_DIR OUTPUT [PLAN]
+# With PLAN (a plan file), only that plan and the files in the folder
+# "extra" beside it go in: the small images of the pipeline's self-tests.
 set -euo pipefail
-build=${1:?usage: mkinitramfs.sh BUILD_DIR OUTPUT}
+build=${1:?usage: mkinitramfs.sh BUILD_DIR OUTPUT [PLAN]}
 output=${2:?}
+plan=${3:-}
 top=$(cd "$(dirname "$0")/../.." && pwd)
-stage=$build/initramfs
+stage=$build/initramfs${plan:+-$(basename "$plan" .plan)}
 rm -rf "$stage"
 mkdir -p "$stage"/{bin,sbin,etc/mult,proc,sys,dev,tmp,root,opt,usr/bin,usr/sbin,lib/modules}
 
@@ -23,6 +26,14 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
 gcc -static -O2 -Wall -Werror -isystem "$build/kernel-debug/headers/include" \
 	"$top/tests/vm/guest/inst-run.c" -o "$stage/bin/inst-run"
+
+if [ -n "$plan" ]; then
+	cp "$plan" "$stage/etc/mult/plan"
+	extra=$(dirname "$plan")/extra
+	[ -d "$extra" ] && cp -a "$extra/." "$stage/"
+	(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) | gzip -1 >"$output"
+	exit 0
+fi
 
 # Test programs, stripped: the initramfs is copied into guest memory.
 if [ -d "$build/kselftest-install" ]; then

@@ -45,7 +45,7 @@ demo)
 	qpid=$!
 	# Live progress from the result channel.
 	tail -n +1 -F --pid=$qpid "$logdir/results.txt" 2>/dev/null | tr -d '\r' |
-		awk '/^MULT-TEST-END/ { printf "[vm]   %-45s %-4s %s\n", $2, $3, ($4 == 0 ? "ok" : "rc=" $4); fflush() }'
+		awk '/^MULT-TEST-END/ { printf "[vm]   %-45s %-4s %-6s %ss\n", $2, $3, ($4 == 0 ? "ok" : "rc=" $4), $5; fflush() }'
 	wait $qpid
 	rc=$?
 	;;

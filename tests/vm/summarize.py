@@ -37,13 +37,15 @@ def main():
 
     passed, failed, skipped, notes = [], [], [], []
     open_test, done, leaks = None, False, 0
+    durations = []
     totals = dict(pass_=0, fail=0, skip=0)
     for line in results.splitlines():
         if line.startswith("MULT-TEST-BEGIN "):
             open_test = tuple(line.split()[1:3])
         elif line.startswith("MULT-TEST-END "):
-            _, test, ctx, rc = line.split()
+            _, test, ctx, rc, *secs = line.split()
             rc = int(rc)
+            durations.append((int(secs[0]) if secs else 0, f"{test} [{ctx}]"))
             open_test = None
             name = f"{test} [{ctx}]"
             reason = xfail.get((ctx, test)) or xfail.get(("any", test))
@@ -79,6 +81,9 @@ def main():
     if trouble:
         failed.append("kernel log: " + "; ".join(t.strip() for t in trouble[:5]))
 
+    slowest = sorted(durations, reverse=True)[:5]
+    if slowest and slowest[0][0]:
+        print("  slowest: " + ", ".join(f"{name} {secs}s" for secs, name in slowest))
     for name in skipped:
         print(f"  skip  {name}")
     for name in failed:
