@@ -1,26 +1,40 @@
 #!/usr/bin/env bash
-# Lines the kernel patch series adds and removes, per file and in total,
-# split into kernel code and the rest (Documentation, selftests).
+# Lines the kernel patch series adds and removes, per file and per patch,
+# split into kernel code and the rest (MAINTAINERS, Documentation,
+# selftests), and the code lines without comments and blank lines.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-cat "$top"/kernel/patches/*.patch | gawk '
-	/^From [0-9a-f]+ / { file = ""; next }	# next patch: its message is not code
+cd "$top/kernel/patches"
+gawk '
+	FNR == 1 { patch = FILENAME; file = "" }
 	/^diff --git/ { file = $4; sub(/^b\//, "", file); next }
 	file == "" || /^\+\+\+ |^--- / { next }
-	/^\+/ { add[file]++; next }
-	/^-/ { del[file]++; next }
+	/^[+-]/ {
+		code = (file !~ /^(Documentation|tools\/testing)\// && file != "MAINTAINERS")
+		if (/^\+/) {
+			add[file]++
+			if (code) { pa[patch]++; ca++ } else oa++
+			line = substr($0, 2)
+			if (code && line !~ /^[ \t]*$/ && line !~ /^[ \t]*(\/\*|\*|\/\/)/) sloc++
+		} else {
+			del[file]++
+			if (code) { pd[patch]++; cd++ } else od++
+		}
+	}
 	END {
+		printf "%-44s %6s %6s\n", "file", "added", "removed"
 		for (f in add) files[f] = 1
 		for (f in del) files[f] = 1
 		n = asorti(files, sorted)
-		printf "%-40s %6s %6s\n", "file", "added", "removed"
-		for (i = 1; i <= n; i++) {
-			f = sorted[i]
-			printf "%-40s %6d %6d\n", f, add[f], del[f]
-			code = (f !~ /^(Documentation|tools\/testing)\//)
-			if (code) { ca += add[f]; cd += del[f] } else { oa += add[f]; od += del[f] }
-		}
-		printf "%-40s %6d %6d\n", "kernel code total", ca, cd
-		printf "%-40s %6d %6d\n", "documentation and tests", oa, od
-		printf "kernel code lines changed (added + removed): %d\n", ca + cd
-	}'
+		for (i = 1; i <= n; i++)
+			printf "%-44s %6d %6d\n", sorted[i], add[sorted[i]], del[sorted[i]]
+		print ""
+		printf "%-60s %6s %6s\n", "patch (kernel code only)", "added", "removed"
+		n = asorti(pa, ps)
+		for (i = 1; i <= n; i++)
+			printf "%-60s %6d %6d\n", ps[i], pa[ps[i]], pd[ps[i]]
+		print ""
+		printf "kernel code: %d lines added, %d removed\n", ca, cd
+		printf "kernel code without comments and blank lines: %d lines added\n", sloc
+		printf "not code (MAINTAINERS, Documentation, selftests): %d added, %d removed\n", oa, od
+	}' $(grep -v '^#' series)
