@@ -21,8 +21,14 @@ LOGS := $(BUILD)/logs
 # Hard limit for one guest run of the whole test plan.
 VM_TIMEOUT ?= 2400
 export JOBS ?= $(shell nproc)
+# Debian's python3 (with python3-yaml) checks the netlink spec; a python3
+# earlier in PATH (pyenv, venv) may lack it.
+PYTHON3 := $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
 export CCACHE_DIR ?= $(HOME)/.cache/mult-ccache
 export CCACHE_MAXSIZE ?= 10G
+# Absolute paths under the checkout are hashed relative to it, so a second
+# clone (CI) hits the cache of the first.
+export CCACHE_BASEDIR ?= $(TOP)
 
 .PHONY: help deps kernel headers module userland selftests initramfs demo shell \
 	check check-vm check-pipeline check-host export-patches checkpatch patch-stats clean distclean
@@ -49,7 +55,7 @@ kernel: deps
 
 module: kernel
 	@if [ -f kernel/module/Kbuild ]; then \
-		$(MAKE) -s -C kernel/module KDIR=$(KOUT) OUT=$(BUILD)/module; \
+		$(MAKE) -s -C kernel/module KDIR=$(KOUT) OUT=$(BUILD)/module PYTHON=$(PYTHON3); \
 	else echo "[module] no management module in this tree yet"; fi
 
 userland: deps

@@ -7,6 +7,7 @@ packages=(
 	ccache python3 gawk file linux-source-6.12
 	qemu-system-x86 busybox-static
 	cmake g++ libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
+	python3-yaml python3-jsonschema python3-ply python3-git
 	libnl-3-dev libnl-genl-3-dev libcap-dev
 )
 missing=()

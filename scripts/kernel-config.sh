@@ -22,6 +22,7 @@ if [ -f "$out/.config" ] && [ "$(cat "$out/.mult-config" 2>/dev/null)" = "$stamp
 fi
 
 printf '[kernel] configuring %s from tinyconfig + %s\n' "$(basename "$out")" "$(for f in "$@"; do basename "$f"; done | paste -sd+)"
+[ -f "$out/.config" ] && cp -p "$out/.config" "$out/.config.mult-prev"
 make -s -C "$src" O="$out" tinyconfig >/dev/null
 cat "$@" >"$out/mult-fragments.config"
 "$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "$out/mult-fragments.config" >"$out/merge_config.log" 2>&1
@@ -49,4 +50,9 @@ if [ "$missing" != 0 ]; then
 	echo "[kernel] ERROR: fragments not honoured (dependencies unmet); see $out/merge_config.log" >&2
 	exit 1
 fi
+# An unchanged result keeps the old file and its mtime: nothing to rebuild.
+if [ -f "$out/.config.mult-prev" ] && cmp -s "$out/.config" "$out/.config.mult-prev"; then
+	cp -p "$out/.config.mult-prev" "$out/.config"
+fi
+rm -f "$out/.config.mult-prev"
 echo "$stamp" >"$out/.mult-config"

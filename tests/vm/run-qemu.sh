@@ -27,6 +27,7 @@ qemu=(qemu-system-x86_64 "${accel[@]}" -m 2G -smp 2 -no-reboot
 	-display none -monitor none -nic none)
 
 echo "[vm] booting $(basename "$kernel") in QEMU (${accel[1]}), mode $mode, timeout ${tmo}s"
+started=$(date +%s)
 case "$mode" in
 shell)
 	exec "${qemu[@]}" -serial mon:stdio -serial "file:$logdir/results.txt"
@@ -53,4 +54,5 @@ esac
 if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 	echo "[vm] ERROR: the guest did not finish within ${tmo}s" >&2
 fi
+echo "[vm] the guest ran for $(($(date +%s) - started)) s"
 exit 0
