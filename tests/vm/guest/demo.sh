@@ -12,14 +12,14 @@ sleep 600 &
 outside=$!
 echo "root instance: started 'sleep 600' as pid $outside (a process outside the instance)"
 
-hr "starting an instance: clone3(CLONE_NEWINST) running a shell that starts two sleeps"
+hr "instfork -- sh -c ...: clone3(CLONE_NEWINST) starts a shell in a new instance; it starts two sleeps"
 rm -f /tmp/ready /tmp/go
-inst-run sh -c '
+instfork -- sh -c '
 	sleep 601 & sleep 602 &
-	echo "[inside]  my pid is $$ (global number), getppid() reads $(cut -d" " -f4 /proc/self/stat): my creator is invisible"
+	echo "[inside]  my pid is $$ (global number), getppid() reads $PPID: my creator is invisible"
 	echo "[inside]  session id $(cut -d" " -f6 /proc/self/stat), process group $(cut -d" " -f5 /proc/self/stat): a session of my own"
 	echo "[inside]  ps ax sees only the instance:"
-	ps -o pid,ppid,args | sed "s/^/[inside]    /"
+	ps -o pid,ppid,comm | sed "s/^/[inside]    /"
 	printf "[inside]  kill -0 %s (the outside sleep): " '"$outside"'
 	kill -0 '"$outside"' 2>&1 || true
 	printf "[inside]  ls /proc/1 (init): "; ls -d /proc/1 2>&1 || true
@@ -31,8 +31,9 @@ while [ ! -e /tmp/ready ]; do sleep 0.2; done
 
 hr "the root instance looks at the same machine"
 echo "[outside] ps ax, kernel threads left out (the instance's shell and sleeps are absent):"
-ps -o pid,ppid,args | grep -v ' \[' | sed 's/^/[outside]   /'
-echo "[outside] looking for 'sleep 601' in ps: $(ps -o args | grep -c '^sleep 60[12]') found (hidden)"
+ps -o pid,ppid,comm | awk '$1 != 2 && $2 != 2' | sed 's/^/[outside]   /'
+echo "[outside] instfork is pid $creator; its child, the instance's shell, is visible to it alone"
+echo "[outside] 'sleep 601' and 'sleep 602' in ps: $(ps -o args | grep -c '^sleep 60[12]') found (hidden)"
 echo "[outside] live instances: $(cat /proc/sys/kernel/mult/nr_instances)"
 
 hr "the first process exits: the instance is torn down with it"
