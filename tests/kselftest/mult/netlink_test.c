@@ -896,9 +896,21 @@ TEST_F(nl, ps)
 	id = inst_id(&self->s, in.pid);
 	ASSERT_NE(0, id);
 
-	/* Processes: the first and its two children, not the nested one. */
-	n = do_ps(&self->s, id, NULL, false, p, 16, NULL);
-	ASSERT_EQ(3, n);
+	/*
+	 * Processes: the first and its two children, not the nested one.
+	 * They block (state S) right after reporting ready, which may be a
+	 * moment after the report arrives: poll until they are all asleep.
+	 */
+	for (long end = now_ms() + SETTLE_MS;; sleep_ms(20)) {
+		bool asleep = true;
+
+		n = do_ps(&self->s, id, NULL, false, p, 16, NULL);
+		ASSERT_EQ(3, n);
+		for (int i = 0; i < n; i++)
+			asleep &= p[i].state == 'S';
+		if (asleep || now_ms() >= end)
+			break;
+	}
 	x = find_pid(p, n, in.pid);
 	ASSERT_NE(NULL, x);
 	EXPECT_EQ((long long)in.pid, x->tgid);
