@@ -36,7 +36,7 @@ export CCACHE_BASEDIR ?= $(TOP)
 help:
 	@echo "make demo          boot the patched kernel in QEMU and show instances working"
 	@echo "make check         build everything and run every test (what CI runs)"
-	@echo "make shell         interactive guest on the serial console (leave with 'poweroff -f')"
+	@echo "make shell         interactive guest on the serial console (leave with 'reboot -f')"
 	@echo "make kernel        build the patched kernel (KCONFIG=debug|bench)"
 	@echo "make module        build the management module"
 	@echo "make userland      build libmult, instfork (host and static guest builds)"
