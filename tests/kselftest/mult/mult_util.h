@@ -52,6 +52,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -709,6 +710,46 @@ MULT_OP(mult_op_stat_ppid)
 MULT_OP(mult_op_proc_pids)
 {
 	return mult_proc_pids((long *)a, b);
+}
+
+/*
+ * After attaching to pid: wait for its stop, prove the access by reading
+ * mult_probe from it, detach. -2 (not -1) for any failure past the attach,
+ * so it is never mistaken for the refusal a test expects from the attach.
+ */
+static long __attribute__((unused)) mult_ptrace_peek_detach(pid_t pid)
+{
+	long v;
+	int st;
+
+	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st))
+		return -2;
+	errno = 0;
+	v = ptrace(PTRACE_PEEKDATA, pid, (void *)&mult_probe, NULL);
+	if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
+		return -2;
+	if (v != MULT_PROBE) {
+		errno = EIO;
+		return -2;
+	}
+	return 0;
+}
+
+/* PTRACE_ATTACH / PTRACE_SEIZE the agent at a, then peek and detach. */
+MULT_OP(mult_op_ptrace_attach)
+{
+	if (ptrace(PTRACE_ATTACH, a, NULL, NULL))
+		return -1;
+	return mult_ptrace_peek_detach(a);
+}
+
+MULT_OP(mult_op_ptrace_seize)
+{
+	if (ptrace(PTRACE_SEIZE, a, NULL, NULL))
+		return -1;
+	if (ptrace(PTRACE_INTERRUPT, a, NULL, NULL))
+		return -2;
+	return mult_ptrace_peek_detach(a);
 }
 
 /* ----------------------------------------------------------------- */

@@ -71,40 +71,9 @@ FIXTURE_TEARDOWN(access)
 	mult_tree_stop(&self->tree);
 }
 
-/* Stopped tracee: read the probe, let it go. -2 if that fails. */
-static long peek_detach(pid_t pid)
-{
-	long v;
-	int st;
-
-	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st))
-		return -2;
-	errno = 0;
-	v = ptrace(PTRACE_PEEKDATA, pid, (void *)&mult_probe, NULL);
-	if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
-		return -2;
-	if (v != MULT_PROBE) {
-		errno = EIO;
-		return -2;
-	}
-	return 0;
-}
-
-MULT_OP(op_attach)
-{
-	if (ptrace(PTRACE_ATTACH, a, NULL, NULL))
-		return -1;
-	return peek_detach(a);
-}
-
-MULT_OP(op_seize)
-{
-	if (ptrace(PTRACE_SEIZE, a, NULL, NULL))
-		return -1;
-	if (ptrace(PTRACE_INTERRUPT, a, NULL, NULL))
-		return -2;
-	return peek_detach(a);
-}
+/* ACCESS_TEST(attach|seize) pastes these names. */
+#define op_attach mult_op_ptrace_attach
+#define op_seize mult_op_ptrace_seize
 
 /* Copy the tracee's request pipe (every agent has it at MULT_AGENT_FD). */
 MULT_OP(op_pidfd_getfd)

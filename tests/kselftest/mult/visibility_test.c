@@ -246,40 +246,9 @@ MULT_OP(op_waitid)
 	return waitid(P_PID, a, &si, WEXITED | WNOHANG);
 }
 
-/* Stopped tracee: read the probe, let it go. -2 if that fails. */
-static long ptrace_peek_detach(pid_t pid)
-{
-	long v;
-	int st;
-
-	if (waitpid(pid, &st, __WALL) != pid || !WIFSTOPPED(st))
-		return -2;
-	errno = 0;
-	v = ptrace(PTRACE_PEEKDATA, pid, (void *)&mult_probe, NULL);
-	if (ptrace(PTRACE_DETACH, pid, NULL, NULL))
-		return -2;
-	if (v != MULT_PROBE) {
-		errno = EIO;
-		return -2;
-	}
-	return 0;
-}
-
-MULT_OP(op_ptrace_attach)
-{
-	if (ptrace(PTRACE_ATTACH, a, NULL, NULL))
-		return -1;
-	return ptrace_peek_detach(a);
-}
-
-MULT_OP(op_ptrace_seize)
-{
-	if (ptrace(PTRACE_SEIZE, a, NULL, NULL))
-		return -1;
-	if (ptrace(PTRACE_INTERRUPT, a, NULL, NULL))
-		return -2;
-	return ptrace_peek_detach(a);
-}
+/* OP(ptrace_attach|ptrace_seize) pastes these names. */
+#define op_ptrace_attach mult_op_ptrace_attach
+#define op_ptrace_seize mult_op_ptrace_seize
 
 MULT_OP(op_kcmp)
 {
