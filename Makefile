@@ -90,8 +90,12 @@ check: deps
 export-patches:
 	@scripts/export-patches.sh $(KSRC)
 
+# Patches go in on stdin: given a path git tracks, checkpatch checks the
+# file as source, not as a patch. Debian's python3 runs spdxcheck (ply).
 checkpatch:
-	@cd $(KSRC) && scripts/checkpatch.pl --strict --terse $(TOP)/kernel/patches/*.patch
+	@cd $(KSRC) && rc=0; for p in $(TOP)/kernel/patches/*.patch; do \
+		out=$$(PATH=/usr/bin:$$PATH scripts/checkpatch.pl --strict --terse - <$$p) || rc=1; \
+		echo "$$(basename $$p): $${out:-clean}"; done; exit $$rc
 
 patch-stats:
 	@scripts/patch-stats.sh
