@@ -40,6 +40,8 @@ help:
 	@echo "make kernel        build the patched kernel (KCONFIG=debug|bench)"
 	@echo "make module        build the management module"
 	@echo "make userland      build libmult, instfork (host and static guest builds)"
+	@echo "make install       install the tools and man pages (PREFIX=/usr/local, DESTDIR= to stage)"
+	@echo "make install-module  build and install mult_mgmt.ko for the running kernel (MODULE_KDIR=)"
 	@echo "make selftests     build the kernel's regression selftests and mult's selftests"
 	@echo "make initramfs     assemble the guest image"
 	@echo "make export-patches  export build/linux commits to kernel/patches (developers)"
@@ -86,6 +88,48 @@ check-host: userland
 
 check: deps
 	@scripts/check.sh
+
+# Installing on a real machine (a kernel with the series, see README.md).
+# `make install` puts the host build of the tools (linked against the shared
+# libnl) and the man pages under $(DESTDIR)$(PREFIX): bin/, share/man/man[178]/.
+# The module is separate: it must be built for the kernel that will load it.
+PREFIX ?= /usr/local
+DESTDIR ?=
+.PHONY: install install-module
+install: userland
+	@echo "[install] tools and man pages into $(DESTDIR)$(PREFIX)"
+	@set -o pipefail; for c in runtime man; do \
+		DESTDIR="$(DESTDIR)" cmake --install $(BUILD)/userland-host --prefix "$(PREFIX)" \
+			--component $$c | sed 's/^-- /[install] /' || exit 1; \
+	done
+
+# mult_mgmt.ko into $(DESTDIR)/lib/modules/<release>/extra, built against
+# MODULE_KDIR: by default the running kernel's build directory (its headers
+# package); MODULE_KDIR=$(KOUT) for the kernel `make kernel` built. Without
+# DESTDIR, depmod runs so that `modprobe mult_mgmt` (and genetlink's
+# autoload) finds it; with DESTDIR that is left to the target system.
+MODULE_KDIR ?= /lib/modules/$(shell uname -r)/build
+install-module:
+	@kdir="$(MODULE_KDIR)"; ksrc=$$kdir; [ -d "$$kdir/source" ] && ksrc=$$kdir/source; \
+	if [ ! -f "$$kdir/Makefile" ]; then \
+		echo "[install] ERROR: no kernel build directory at $$kdir; install the headers of" \
+		     "the kernel the module is for, or set MODULE_KDIR=" >&2; exit 1; fi; \
+	if [ ! -f "$$ksrc/include/linux/mult.h" ]; then \
+		echo "[install] ERROR: the kernel at $$kdir has no mult series (no include/linux/mult.h)" >&2; \
+		exit 1; fi; \
+	python=$(PYTHON3); \
+	if [ ! -f "$$ksrc/tools/net/ynl/ynl-gen-c.py" ]; then \
+		echo "[install] note: $$kdir has no kernel tools (headers only): skipping the" \
+		     "module's netlink spec checks, which 'make module' runs"; \
+		python=false; fi; \
+	$(MAKE) -s -C kernel/module KDIR="$$(cd "$$kdir" && pwd)" OUT=$(BUILD)/module-install \
+		PYTHON=$$python module || exit 1; \
+	rel=$$(cat "$$kdir/include/config/kernel.release" 2>/dev/null || uname -r); \
+	dest="$(DESTDIR)/lib/modules/$$rel/extra"; \
+	install -D -m 0644 $(BUILD)/module-install/mult_mgmt.ko "$$dest/mult_mgmt.ko" || exit 1; \
+	echo "[install] $$dest/mult_mgmt.ko"; \
+	if [ -z "$(DESTDIR)" ]; then depmod -a "$$rel" && echo "[install] depmod -a $$rel: load it with 'modprobe mult_mgmt'"; \
+	else echo "[install] DESTDIR set: run 'depmod -a $$rel' on the target system"; fi
 
 export-patches:
 	@scripts/export-patches.sh $(KSRC)
