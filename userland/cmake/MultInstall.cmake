@@ -1,4 +1,4 @@
-# Install rules for a real machine: the tools and their man pages.
+# Install rules for a real machine: the man pages of the tools.
 #
 # Included from the root CMakeLists.txt after add_subdirectory(userland), so
 # the tool targets exist when this runs. `make install` at the top level runs
@@ -18,11 +18,10 @@
 
 set(MULT_MAN_DIR "${PROJECT_SOURCE_DIR}/man")
 
-# instfork installs itself (userland/instfork/CMakeLists.txt, component
-# runtime); a second install(TARGETS instfork) here would copy it twice.
-if(TARGET instctl)
-  install(TARGETS instctl RUNTIME DESTINATION "${CMAKE_INSTALL_BINDIR}" COMPONENT runtime)
-endif()
+# The tools install themselves, next to their targets
+# (userland/instfork/CMakeLists.txt, userland/instctl/CMakeLists.txt:
+# install(TARGETS ... COMPONENT runtime)); installing them here as well
+# would copy each one twice. This file adds what belongs to no target.
 
 # A page is installed with the tool it documents; mult.7 (the kernel ABI)
 # always.
