@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the C++ userland twice: for the host with its GoogleTest tests, and
-# statically linked, without tests, for the guest image.
+# statically linked for the guest image, with the in-guest GoogleTests
+# (build/userland-guest/guest-tests) instead of the host ones.
 # Usage: build-userland.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: build-userland.sh BUILD_DIR}
@@ -12,15 +13,28 @@ if [ ! -f "$top/CMakeLists.txt" ]; then
 fi
 launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-configure() { # DIR ARGS...
+configure() { # DIR -DNAME=VALUE...
 	local dir=$1; shift
-	[ -f "$dir/CMakeCache.txt" ] || cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
+	local arg name
+	if [ -f "$dir/CMakeCache.txt" ]; then
+		# Configured before: again only if the cache lacks one of these
+		# settings (an option added since, for example).
+		for arg in "$@"; do
+			arg=${arg#-D} name=${arg%%=*}
+			awk -v n="$name:" -v v="${arg#*=}" 'index($0, n) == 1 && substr($0, index($0, "=") + 1) == v { f = 1 }
+				END { exit !f }' "$dir/CMakeCache.txt" || { cmake "$dir" "$@" >/dev/null; return; }
+		done
+		return
+	fi
+	cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
 }
 echo "[userland] building (host with tests, static for the guest)"
 configure "$build/userland-host" -DMULT_BUILD_TESTS=ON
 cmake --build "$build/userland-host" -j"$jobs" >"$build/userland-host.log" 2>&1 ||
 	{ tail -30 "$build/userland-host.log" >&2; echo "[userland] ERROR: host build failed" >&2; exit 1; }
-configure "$build/userland-guest" -DMULT_BUILD_TESTS=OFF -DMULT_STATIC=ON \
+# The guest build also carries the in-guest GoogleTests (tests/guest), which
+# need the patched kernel: the image runs them, the host never does.
+configure "$build/userland-guest" -DMULT_BUILD_TESTS=OFF -DMULT_STATIC=ON -DMULT_BUILD_GUEST_TESTS=ON \
 	-DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$build/userland-guest/bin"
 cmake --build "$build/userland-guest" -j"$jobs" >"$build/userland-guest.log" 2>&1 ||
 	{ tail -30 "$build/userland-guest.log" >&2; echo "[userland] ERROR: guest build failed" >&2; exit 1; }

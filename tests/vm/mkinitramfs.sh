@@ -45,6 +45,10 @@ fi
 for f in "$build"/userland-guest/bin/*; do
 	[ -x "$f" ] && install -m 0755 "$f" "$stage/usr/bin/"
 done
+# The in-guest GoogleTests (tests/guest): run from the plan, not in PATH.
+for f in "$build"/userland-guest/guest-tests/*; do
+	[ -x "$f" ] && install -D -m 0755 "$f" "$stage/opt/mult-gtest/$(basename "$f")"
+done
 for f in "$build"/module/*.ko; do
 	[ -e "$f" ] && install -m 0644 "$f" "$stage/lib/modules/"
 done

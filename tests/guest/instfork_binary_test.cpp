@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// The instfork program (/usr/bin/instfork in the guest), run as a user runs
+// it, on the mult kernel: exit statuses, signal forwarding, descriptors,
+// stdio, --chdir, --env/--clear-env, --detach, --print-id, privilege, limits,
+// and that the command really is the first process of a new instance.
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include "guest_util.hpp"
+#include "mult/fd.hpp"
+#include "mult/kernel.hpp"
+
+namespace mult_guest {
+namespace {
+
+using mult::ExitStatus;
+
+class InstforkBinary : public InstanceTest {};
+
+std::string pid_str(pid_t pid)
+{
+    return std::to_string(pid);
+}
+
+// A pipe whose ends are not inherited by accident (O_CLOEXEC).
+mult::Pipe pipe_or_throw()
+{
+    auto p = mult::make_pipe();
+    if (!p)
+        throw std::runtime_error(p.error().message());
+    return std::move(*p);
+}
+
+TEST_F(InstforkBinary, HelpNamesTheOptionsTestedHere)
+{
+    const auto r = run({instfork_path(), "--help"});
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    for (const char* option : {"--chdir", "--env", "--clear-env", "--pass-fd", "--detach", "--print-id"})
+        EXPECT_NE(r.out.find(option), std::string::npos) << option << " missing from:\n" << r.out;
+}
+
+// Exit statuses
+
+TEST_F(InstforkBinary, ExitsZeroWhenTheCommandDoes)
+{
+    const auto r = run(instfork_helper({}, {"exit", "0"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(r.err, "");
+    EXPECT_EQ(r.out, "");
+}
+
+TEST_F(InstforkBinary, PassesTheCommandsExitStatusThrough)
+{
+    for (const int code : {1, 3, 42, 124, 255}) {
+        const auto r = run(instfork_helper({}, {"exit", std::to_string(code)}));
+        ASSERT_TRUE(r.finished);
+        EXPECT_EQ(r.status, ExitStatus::exited(code)) << r.err;
+        EXPECT_EQ(r.err, "") << "exit " << code;
+    }
+}
+
+TEST_F(InstforkBinary, CommandKilledBySignalNGives128PlusN)
+{
+    for (const int sig : {SIGTERM, SIGKILL, SIGUSR2}) {
+        const auto r = run(instfork_helper({}, {"die", std::to_string(sig)}));
+        ASSERT_TRUE(r.finished);
+        EXPECT_EQ(r.status, ExitStatus::exited(128 + sig)) << "signal " << sig << ": " << r.err;
+    }
+}
+
+TEST_F(InstforkBinary, MissingProgramGives127NamingThePath)
+{
+    const std::string missing = "/nonexistent/mult-no-such-program";
+    const auto r = run({instfork_path(), "--", missing, "arg"});
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(127));
+    EXPECT_NE(r.err.find("'" + missing + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("No such file or directory"), std::string::npos) << r.err;
+    EXPECT_EQ(r.err.rfind("instfork: ", 0), 0U) << r.err;
+}
+
+TEST_F(InstforkBinary, CommandNotFoundInPathGives127)
+{
+    const auto r = run({instfork_path(), "--", "mult-no-such-command"});
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(127));
+    EXPECT_NE(r.err.find("'mult-no-such-command'"), std::string::npos) << r.err;
+}
+
+TEST_F(InstforkBinary, NonExecutableFileGives126)
+{
+    const std::string file = "/tmp/mult-gtest-not-executable";
+    {
+        const mult::UniqueFd fd(::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+        ASSERT_TRUE(fd.valid()) << file;
+    }
+    const auto r = run({instfork_path(), "--", file});
+    ::unlink(file.c_str());
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(126));
+    EXPECT_NE(r.err.find("'" + file + "'"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("Permission denied"), std::string::npos) << r.err;
+}
+
+TEST_F(InstforkBinary, ChdirFailureGives125)
+{
+    const auto r = run(instfork_helper({"--chdir", "/nonexistent-dir"}, {"cwd"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(125));
+    EXPECT_NE(r.err.find("cannot change directory to '/nonexistent-dir'"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");  // the command never ran
+}
+
+TEST_F(InstforkBinary, PassFdThatIsNotOpenIsAUsageError)
+{
+    const auto r = run(instfork_helper({"--pass-fd", "57"}, {"exit", "0"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(2));
+    EXPECT_NE(r.err.find("--pass-fd 57"), std::string::npos) << r.err;
+}
+
+// A new instance
+
+TEST_F(InstforkBinary, CommandIsTheFirstProcessOfANewInstance)
+{
+    const pid_t me = ::getpid();
+    const auto r = run(instfork_helper({}, {"whoami", pid_str(me)}));
+    ASSERT_TRUE(r.finished);
+    ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    const auto pid = field(r.out, "pid");
+    ASSERT_TRUE(pid) << r.out;
+    // R3: its creator (instfork) is in another instance: getppid() reads 0.
+    EXPECT_EQ(field(r.out, "ppid"), "0") << r.out;
+    // R4: leader of a new session and process group.
+    EXPECT_EQ(field(r.out, "sid"), pid) << r.out;
+    EXPECT_EQ(field(r.out, "pgid"), pid) << r.out;
+    // R1: init and this test process do not exist for it.
+    EXPECT_EQ(field(r.out, "kill1"), std::to_string(ESRCH)) << r.out;
+    EXPECT_EQ(field(r.out, "kill" + pid_str(me)), std::to_string(ESRCH)) << r.out;
+    // R2: /proc lists only its own instance: itself.
+    EXPECT_EQ(field(r.out, "procs"), pid) << r.out;
+    // And from here, /proc/1 is still there: the boundary is symmetric, the
+    // test is not inside anything.
+    EXPECT_EQ(::kill(1, 0), 0);
+}
+
+TEST_F(InstforkBinary, InstanceInsideAnInstance)
+{
+    const pid_t me = ::getpid();
+    auto argv = instfork_helper({}, {"whoami", pid_str(me)});
+    argv.insert(argv.begin(), {instfork_path(), "--"});
+    const auto r = run(argv);
+    ASSERT_TRUE(r.finished);
+    ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    const auto pid = field(r.out, "pid");
+    ASSERT_TRUE(pid) << r.out;
+    EXPECT_EQ(field(r.out, "ppid"), "0") << r.out;
+    EXPECT_EQ(field(r.out, "sid"), pid) << r.out;
+    EXPECT_EQ(field(r.out, "kill1"), std::to_string(ESRCH)) << r.out;
+    EXPECT_EQ(field(r.out, "kill" + pid_str(me)), std::to_string(ESRCH)) << r.out;
+    // The outer instance's first process (the inner instfork) is not listed.
+    EXPECT_EQ(field(r.out, "procs"), pid) << r.out;
+}
+
+// --print-id, --detach
+
+TEST_F(InstforkBinary, PrintIdWritesTheInstancePidOnStderr)
+{
+    const auto r = run(instfork_helper({"--print-id"}, {"whoami"}));
+    ASSERT_TRUE(r.finished);
+    ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    const auto pid = field(r.out, "pid");
+    ASSERT_TRUE(pid) << r.out;
+    // Pids are global: the number instfork prints is the one the command has.
+    EXPECT_EQ(r.err, "instfork: instance pid " + *pid + "\n");
+}
+
+TEST_F(InstforkBinary, DetachPrintsThePidAndLeavesTheCommandRunning)
+{
+    // The command holds the read end of `keep` and runs until we close the
+    // write end, long after instfork has exited.
+    auto keep = pipe_or_throw();
+    constexpr int kHoldFd = 10;
+    SpawnOptions o;
+    o.argv = instfork_helper({"--detach", "--pass-fd", std::to_string(kHoldFd)},
+                             {"hold", std::to_string(kHoldFd)});
+    o.fds = {{kHoldFd, keep.read.get()}};
+    Process p(std::move(o));
+    keep.read.reset();
+
+    ASSERT_TRUE(p.wait(/*until_eof=*/false)) << "instfork --detach did not exit; stderr: " << p.err();
+    EXPECT_EQ(p.status(), ExitStatus::exited(0)) << p.err();
+    // instfork's line ("PID\n") and the command's ("hold pid=PID ppid=0"), in
+    // either order: both write to the same pipe.
+    ASSERT_TRUE(p.wait_stdout_until([](const std::string& out) { return std::ranges::count(out, '\n') >= 2; }))
+        << p.out();
+    std::string instfork_line;
+    std::string hold_line;
+    for (const std::string& line : lines(p.out()))
+        (line.rfind("hold ", 0) == 0 ? hold_line : instfork_line) = line;
+    EXPECT_EQ(lines(p.out()).size(), 2U) << p.out();
+    ASSERT_FALSE(hold_line.empty()) << p.out();
+    ASSERT_FALSE(instfork_line.empty()) << p.out();
+    EXPECT_TRUE(!instfork_line.empty() && std::ranges::all_of(instfork_line, [](char c) { return c >= '0' && c <= '9'; }))
+        << "--detach prints the pid alone on its line: '" << instfork_line << "'";
+    EXPECT_EQ(field(hold_line, "pid"), instfork_line) << p.out();
+    EXPECT_EQ(field(hold_line, "ppid"), "0") << p.out();
+    EXPECT_EQ(p.err(), "");
+
+    // Still running after instfork's exit: it answers when released.
+    EXPECT_EQ(p.out().find("released"), std::string::npos) << p.out();
+    keep.write.reset();
+    EXPECT_TRUE(p.wait_stdout("released\n")) << p.out();
+    // Its stdout and stderr (ours) close when it exits.
+    EXPECT_TRUE(p.wait(/*until_eof=*/true));
+}
+
+// Signal forwarding
+
+// instfork relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and
+// SIGWINCH (its --help); each, sent to instfork, must reach the command.
+class ForwardedSignal : public InstforkBinary, public ::testing::WithParamInterface<int> {};
+// The same, for the signals whose default action ends a process.
+class FatalForwardedSignal : public ForwardedSignal {};
+
+std::string signal_name(const ::testing::TestParamInfo<int>& param_info)
+{
+    return sigabbrev_np(param_info.param);
+}
+
+TEST_P(ForwardedSignal, ReachesTheCommand)
+{
+    const int sig = GetParam();
+    SpawnOptions o;
+    o.argv = instfork_helper({}, {"catch"});
+    Process p(std::move(o));
+    ASSERT_TRUE(p.wait_stdout("ready\n")) << p.out() << p.err();
+    ASSERT_EQ(::kill(p.pid(), sig), 0);
+    ASSERT_TRUE(p.wait()) << p.out() << p.err();
+    // instfork survived the signal and passed on the command's status.
+    EXPECT_EQ(p.status(), ExitStatus::exited(0)) << p.err();
+    const auto caught = lines(p.out());
+    ASSERT_EQ(caught.size(), 2U) << p.out();
+    EXPECT_EQ(field(caught[1], "caught"), std::to_string(sig)) << p.out();
+    // R3: the sender (instfork, outside the instance) reads as pid 0.
+    EXPECT_EQ(field(caught[1], "si_pid"), "0") << p.out();
+    EXPECT_EQ(p.err(), "");
+}
+
+TEST_P(FatalForwardedSignal, KillsACommandThatDoesNotHandleIt)
+{
+    const int sig = GetParam();
+    SpawnOptions o;
+    o.argv = instfork_helper({}, {"wait-default"});
+    Process p(std::move(o));
+    ASSERT_TRUE(p.wait_stdout("ready\n")) << p.out() << p.err();
+    ASSERT_EQ(::kill(p.pid(), sig), 0);
+    ASSERT_TRUE(p.wait()) << p.out() << p.err();
+    EXPECT_EQ(p.status(), ExitStatus::exited(128 + sig)) << p.err();
+}
+
+INSTANTIATE_TEST_SUITE_P(Relayed, ForwardedSignal,
+                         ::testing::Values(SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT, SIGWINCH),
+                         signal_name);
+INSTANTIATE_TEST_SUITE_P(Relayed, FatalForwardedSignal,
+                         ::testing::Values(SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2, SIGQUIT),
+                         signal_name);
+
+// Descriptors and stdio
+
+TEST_F(InstforkBinary, OnlyStdioByDefault)
+{
+    // Two fds instfork itself inherits (not close-on-exec): neither may reach
+    // the command.
+    auto leak = pipe_or_throw();
+    SpawnOptions o;
+    o.argv = instfork_helper({}, {"fds"});
+    o.fds = {{10, leak.write.get()}, {11, leak.read.get()}};
+    const auto r = run(std::move(o));
+    ASSERT_TRUE(r.finished);
+    ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(field(r.out, "fds"), "0,1,2") << r.out;
+}
+
+TEST_F(InstforkBinary, PassFdKeepsThatDescriptorAndClosesTheRest)
+{
+    auto passed = pipe_or_throw();
+    auto leak = pipe_or_throw();
+    SpawnOptions o;
+    o.argv = instfork_helper({"--pass-fd", "10"}, {"fds", "10", "through fd 10\n"});
+    o.fds = {{10, passed.write.get()}, {11, leak.write.get()}, {12, leak.read.get()}};
+    Process p(std::move(o));
+    passed.write.reset();
+    ASSERT_TRUE(p.wait()) << p.err();
+    EXPECT_EQ(p.status(), ExitStatus::exited(0)) << p.err();
+    EXPECT_EQ(field(p.out(), "fds"), "0,1,2,10") << p.out();
+    // The same open file: what the command wrote to its fd 10 comes out of
+    // our pipe (EOF now: every writer is gone).
+    char buf[64] = {};
+    const ssize_t n = ::read(passed.read.get(), buf, sizeof buf - 1);
+    EXPECT_EQ(std::string(buf, n > 0 ? static_cast<std::size_t>(n) : 0), "through fd 10\n");
+}
+
+TEST_F(InstforkBinary, SeveralPassFds)
+{
+    auto a = pipe_or_throw();
+    auto b = pipe_or_throw();
+    SpawnOptions o;
+    o.argv = instfork_helper({"--pass-fd", "12", "--pass-fd", "10", "--pass-fd", "12"}, {"fds"});
+    o.fds = {{10, a.write.get()}, {11, a.read.get()}, {12, b.write.get()}, {13, b.read.get()}};
+    const auto r = run(std::move(o));
+    ASSERT_TRUE(r.finished);
+    ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(field(r.out, "fds"), "0,1,2,10,12") << r.out;
+}
+
+TEST_F(InstforkBinary, StdioIsPassed)
+{
+    SpawnOptions o;
+    o.argv = instfork_helper({}, {"stdio"});
+    o.input = "first line\nsecond line\n";
+    const auto r = run(std::move(o));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(r.out, "out:first line\nsecond line\n");
+    EXPECT_EQ(r.err, "err:first line\nsecond line\n");
+}
+
+// --chdir, --env, --clear-env
+
+TEST_F(InstforkBinary, ChdirChangesTheCommandsDirectory)
+{
+    const auto r = run(instfork_helper({"--chdir", "/proc/sys"}, {"cwd"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(r.out, "cwd=/proc/sys\n");
+}
+
+TEST_F(InstforkBinary, WithoutChdirTheDirectoryIsInherited)
+{
+    SpawnOptions o;
+    o.argv = instfork_helper({}, {"cwd"});
+    o.before_exec = [] { return ::chdir("/etc") == 0 ? 0 : 119; };
+    const auto r = run(std::move(o));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(r.out, "cwd=/etc\n");
+}
+
+std::vector<std::string> sorted_lines(const std::string& text)
+{
+    auto v = lines(text);
+    std::ranges::sort(v);
+    return v;
+}
+
+TEST_F(InstforkBinary, EnvironmentIsInheritedAndEnvSetsOrOverrides)
+{
+    const auto r = run(instfork_helper({"--env", "MULT_GT_NEW=a b", "--env", "MULT_GT_INHERITED=no"},
+                                       {"env"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(sorted_lines(r.out),
+              (std::vector<std::string>{"MULT_GT_INHERITED=no", "MULT_GT_NEW=a b",
+                                        "PATH=/bin:/sbin:/usr/bin:/usr/sbin"}))
+        << r.out;
+}
+
+TEST_F(InstforkBinary, ClearEnvKeepsOnlyTheEnvOptions)
+{
+    const auto r = run(instfork_helper({"--clear-env", "--env", "B=2", "--env", "A=1"}, {"env"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(sorted_lines(r.out), (std::vector<std::string>{"A=1", "B=2"})) << r.out;
+}
+
+TEST_F(InstforkBinary, ClearEnvAloneGivesAnEmptyEnvironment)
+{
+    const auto r = run(instfork_helper({"--clear-env"}, {"env"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(r.out, "");
+}
+
+// Privilege (R8) and limits
+
+void expect_refused_for_lack_of_cap_sys_admin(const RunResult& r)
+{
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(125)) << r.err;
+    EXPECT_EQ(r.err.rfind("instfork: ", 0), 0U) << r.err;
+    EXPECT_NE(r.err.find("CAP_SYS_ADMIN"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("EPERM"), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");  // the command never ran
+}
+
+TEST_F(InstforkBinary, UnprivilegedUserGets125NamingCapSysAdmin)
+{
+    SpawnOptions o;
+    o.argv = instfork_helper({}, {"whoami"});
+    o.before_exec = [] { return become_nobody() == 0 ? 0 : 119; };
+    expect_refused_for_lack_of_cap_sys_admin(run(std::move(o)));
+}
+
+TEST_F(InstforkBinary, RootWithoutCapSysAdminGets125)
+{
+    SpawnOptions o;
+    o.argv = instfork_helper({}, {"whoami"});
+    o.before_exec = [] { return drop_cap_sys_admin() == 0 ? 0 : 119; };
+    expect_refused_for_lack_of_cap_sys_admin(run(std::move(o)));
+}
+
+TEST_F(InstforkBinary, NestingDepthLimitGives125)
+{
+    const SysctlOverride depth(std::string(mult::kMultSysctlDir) + "/max_depth", "1");
+    ASSERT_TRUE(depth.ok());
+    // Depth 1 (an instance of the root instance) is allowed; the inner
+    // instfork's instance would be depth 2.
+    auto argv = instfork_helper({}, {"exit", "0"});
+    argv.insert(argv.begin(), {instfork_path(), "--"});
+    const auto r = run(argv);
+    ASSERT_TRUE(r.finished);
+    // The inner instfork's 125, passed through by the outer one.
+    EXPECT_EQ(r.status, ExitStatus::exited(125)) << r.err;
+    EXPECT_NE(r.err.find("kernel.mult.max_depth = 1"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("EUSERS"), std::string::npos) << r.err;
+}
+
+TEST_F(InstforkBinary, InstanceLimitGives125)
+{
+    const SysctlOverride limit(std::string(mult::kMultSysctlDir) + "/max_instances", "0");
+    ASSERT_TRUE(limit.ok());
+    const auto r = run(instfork_helper({}, {"exit", "0"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(125)) << r.err;
+    EXPECT_NE(r.err.find("kernel.mult.max_instances = 0"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("ENOSPC"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace mult_guest
