@@ -9,31 +9,37 @@
 # When the series no longer applies (Debian moved to a newer 6.12.y), the
 # build stops here: an unpatched kernel is never built silently.
 #
-# Usage: kernel-tree.sh [--stamp-only] SRC_DIR
+# Usage: kernel-tree.sh [--stamp-only | --is-current] SRC_DIR
+#   --stamp-only  record that SRC_DIR holds the current series (export-patches)
+#   --is-current  exit 0 if SRC_DIR holds exactly the current series
 set -euo pipefail
 
-stamp_only=
-if [ "${1:-}" = --stamp-only ]; then
-	stamp_only=1
-	shift
-fi
-src=${1:?usage: kernel-tree.sh [--stamp-only] SRC_DIR}
+mode=
+case "${1:-}" in
+--stamp-only | --is-current) mode=$1; shift ;;
+esac
+src=${1:?usage: kernel-tree.sh [--stamp-only | --is-current] SRC_DIR}
 top=$(cd "$(dirname "$0")/.." && pwd)
 patches=$top/kernel/patches
 tarball=/usr/src/linux-source-6.12.tar.xz
 tested=$(cat "$top/kernel/TESTED_VERSION")
 installed=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || true)
 
-say() { printf '[kernel] %s\n' "$*"; }
-die() { printf '[kernel] ERROR: %s\n' "$*" >&2; exit 1; }
-
-[ -r "$tarball" ] || die "$tarball missing: install linux-source-6.12 (make deps)"
-
 series_stamp() {
 	# The series file and every patch it names, in order.
 	(cd "$patches" && cat series && { grep -v '^\s*#' series | grep . || true; } | xargs -r cat) |
 		sha256sum | cut -d' ' -f1
 }
+
+say() { printf '[kernel] %s\n' "$*"; }
+die() { printf '[kernel] ERROR: %s\n' "$*" >&2; exit 1; }
+
+if [ "$mode" = --is-current ]; then
+	[ "$(cat "$src/.mult-series" 2>/dev/null)" = "$(series_stamp)" ]
+	exit
+fi
+[ -r "$tarball" ] || die "$tarball missing: install linux-source-6.12 (make deps)"
+
 
 git_q() { git -C "$src" -c user.name=mult-build -c user.email=mult-build@localhost "$@"; }
 
@@ -56,7 +62,7 @@ if [ ! -d "$src/.git" ] || [ "$(cat "$src/.mult-base-version" 2>/dev/null)" != "
 fi
 
 stamp=$(series_stamp)
-if [ -n "$stamp_only" ]; then
+if [ "$mode" = --stamp-only ]; then
 	echo "$stamp" >"$src/.mult-series"
 	exit 0
 fi

@@ -38,3 +38,19 @@ gawk '
 		printf "kernel code without comments and blank lines: %d lines added\n", sloc
 		printf "not code (MAINTAINERS, Documentation, selftests): %d added, %d removed\n", oa, od
 	}' $(grep -v '^#' series)
+
+# Per-patch sums count a line twice when a later patch changes it. The
+# series as a whole needs the patched tree: build/linux, if it holds exactly
+# this series (its stamp, see kernel-tree.sh).
+src=$top/build/linux
+if "$top/scripts/kernel-tree.sh" --is-current "$src"; then
+	echo
+	echo "series as a whole (mult-base to the last patch), kernel code:"
+	git -C "$src" diff --shortstat mult-base HEAD -- . ':!MAINTAINERS' ':!Documentation' ':!tools/testing'
+	git -C "$src" diff mult-base HEAD -- . ':!MAINTAINERS' ':!Documentation' ':!tools/testing' |
+		gawk '/^\+\+\+/ { next } /^\+/ { l = substr($0, 2); if (l !~ /^[ \t]*$/ && l !~ /^[ \t]*(\/\*|\*|\/\/)/) n++ }
+		      END { printf " without comments and blank lines: %d lines added\n", n }'
+else
+	echo
+	echo "series as a whole: needs build/linux with this series applied (make kernel)"
+fi

@@ -18,26 +18,36 @@ static const struct nla_policy mult_ps_nl_policy[MULT_A_PROCESS_THREADS + 1] = {
 };
 
 /* MULT_CMD_KILL - do */
-static const struct nla_policy mult_kill_nl_policy[MULT_A_INSTANCE_SIGNAL + 1] = {
+static const struct nla_policy mult_kill_nl_policy[MULT_A_INSTANCE_PIDFD + 1] = {
 	[MULT_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MULT_A_INSTANCE_NAME] = { .type = NLA_NUL_STRING, .len = MULT_NAME_MAX, },
+	[MULT_A_INSTANCE_PIDFD] = NLA_POLICY_MIN(NLA_S32, 0),
 	[MULT_A_INSTANCE_SIGNAL] = NLA_POLICY_RANGE(NLA_U32, 1, MULT_SIG_MAX),
 };
 
 /* MULT_CMD_ENTER - do */
-static const struct nla_policy mult_enter_nl_policy[MULT_A_INSTANCE_NAME + 1] = {
+static const struct nla_policy mult_enter_nl_policy[MULT_A_INSTANCE_PIDFD + 1] = {
 	[MULT_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MULT_A_INSTANCE_NAME] = { .type = NLA_NUL_STRING, .len = MULT_NAME_MAX, },
+	[MULT_A_INSTANCE_PIDFD] = NLA_POLICY_MIN(NLA_S32, 0),
 };
 
 /* MULT_CMD_SET_NAME - do */
-static const struct nla_policy mult_set_name_nl_policy[MULT_A_INSTANCE_NAME + 1] = {
+static const struct nla_policy mult_set_name_nl_policy[MULT_A_INSTANCE_PIDFD + 1] = {
 	[MULT_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
 	[MULT_A_INSTANCE_NAME] = { .type = NLA_NUL_STRING, .len = MULT_NAME_MAX, },
+	[MULT_A_INSTANCE_PIDFD] = NLA_POLICY_MIN(NLA_S32, 0),
+};
+
+/* MULT_CMD_GET - do */
+static const struct nla_policy mult_get_nl_policy[MULT_A_INSTANCE_PIDFD + 1] = {
+	[MULT_A_INSTANCE_ID] = NLA_POLICY_MIN(NLA_U32, 1),
+	[MULT_A_INSTANCE_NAME] = { .type = NLA_NUL_STRING, .len = MULT_NAME_MAX, },
+	[MULT_A_INSTANCE_PIDFD] = NLA_POLICY_MIN(NLA_S32, 0),
 };
 
 /* Ops table for mult */
-const struct genl_split_ops mult_nl_ops[6] = {
+const struct genl_split_ops mult_nl_ops[7] = {
 	{
 		.cmd		= MULT_CMD_GET_INFO,
 		.pre_doit	= mult_nl_pre_doit,
@@ -63,7 +73,7 @@ const struct genl_split_ops mult_nl_ops[6] = {
 		.pre_doit	= mult_nl_pre_doit,
 		.doit		= mult_nl_kill_doit,
 		.policy		= mult_kill_nl_policy,
-		.maxattr	= MULT_A_INSTANCE_SIGNAL,
+		.maxattr	= MULT_A_INSTANCE_PIDFD,
 		.flags		= GENL_CMD_CAP_DO,
 	},
 	{
@@ -71,7 +81,7 @@ const struct genl_split_ops mult_nl_ops[6] = {
 		.pre_doit	= mult_nl_pre_doit,
 		.doit		= mult_nl_enter_doit,
 		.policy		= mult_enter_nl_policy,
-		.maxattr	= MULT_A_INSTANCE_NAME,
+		.maxattr	= MULT_A_INSTANCE_PIDFD,
 		.flags		= GENL_CMD_CAP_DO,
 	},
 	{
@@ -79,7 +89,15 @@ const struct genl_split_ops mult_nl_ops[6] = {
 		.pre_doit	= mult_nl_pre_doit,
 		.doit		= mult_nl_set_name_doit,
 		.policy		= mult_set_name_nl_policy,
-		.maxattr	= MULT_A_INSTANCE_NAME,
+		.maxattr	= MULT_A_INSTANCE_PIDFD,
+		.flags		= GENL_CMD_CAP_DO,
+	},
+	{
+		.cmd		= MULT_CMD_GET,
+		.pre_doit	= mult_nl_pre_doit,
+		.doit		= mult_nl_get_doit,
+		.policy		= mult_get_nl_policy,
+		.maxattr	= MULT_A_INSTANCE_PIDFD,
 		.flags		= GENL_CMD_CAP_DO,
 	},
 };

@@ -12,7 +12,7 @@
 #include <uapi/linux/mult_nl.h>
 
 /* Ops table for mult */
-extern const struct genl_split_ops mult_nl_ops[6];
+extern const struct genl_split_ops mult_nl_ops[7];
 
 int mult_nl_pre_doit(const struct genl_split_ops *ops, struct sk_buff *skb,
 		     struct genl_info *info);
@@ -24,6 +24,7 @@ int mult_nl_ps_dumpit(struct sk_buff *skb, struct netlink_callback *cb);
 int mult_nl_kill_doit(struct sk_buff *skb, struct genl_info *info);
 int mult_nl_enter_doit(struct sk_buff *skb, struct genl_info *info);
 int mult_nl_set_name_doit(struct sk_buff *skb, struct genl_info *info);
+int mult_nl_get_doit(struct sk_buff *skb, struct genl_info *info);
 
 enum {
 	MULT_NLGRP_EVENTS,

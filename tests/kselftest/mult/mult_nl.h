@@ -61,7 +61,8 @@
 #define MULT_A_INSTANCE_EXIT_STATUS 9
 #define MULT_A_INSTANCE_SIGNAL 10
 #define MULT_A_INSTANCE_PAD 11
-#define MULT_A_INSTANCE_MAX 11
+#define MULT_A_INSTANCE_PIDFD 12
+#define MULT_A_INSTANCE_MAX 12
 
 #define MULT_A_PROCESS_ID 1
 #define MULT_A_PROCESS_NAME 2
@@ -82,21 +83,26 @@
 #define MULT_CMD_SET_NAME 6
 #define MULT_CMD_CREATED 7
 #define MULT_CMD_EMPTIED 8
-#define MULT_CMD_MAX 8
+#define MULT_CMD_GET 9
+#define MULT_CMD_MAX 9
 
 /* Extended ack texts of the module (kernel/module/mult_nl.c). */
 #define EXT_NOT_ADMIN "needs CAP_SYS_ADMIN in the initial user namespace"
 #define EXT_IN_INSTANCE "not allowed from inside an instance"
 #define EXT_NO_TARGET "instance missing: give its id or its name"
-#define EXT_BOTH "give the instance by id or by name, not both"
+#define EXT_NO_TARGET3 "instance missing: give its id, its name or a pidfd"
+#define EXT_BOTH "give the instance by one of id, name and pidfd"
+#define EXT_NOT_PIDFD "not a pidfd of the caller"
+#define EXT_PIDFD_ROOT "the pidfd's process is in no instance"
 #define EXT_NO_ID "no instance with this id"
 #define EXT_NO_NAME "no instance with this name"
 #define EXT_BAD_NAME "name must be 1 to 31 characters of A-Z a-z 0-9 . _ -"
 #define EXT_NAME_USED "name already used by instance "
-#define EXT_SETNAME_ID "set-name needs the instance id"
+#define EXT_SETNAME_ID "set-name needs the instance id or a pidfd, one of them"
 #define EXT_SETNAME_NAME "set-name needs the new name"
 #define EXT_NO_PROCESS "no process left in the instance"
-#define EXT_ENTER "enter needs kernel support not yet in this series"
+#define EXT_ENTER_ENDING "the instance is ending: its first process has exited"
+#define EXT_ENTER_BUSY "another process is entering this instance; try again"
 #define EXT_NO_ATTRS "this request takes no attributes"
 /* ... and of the kernel's attribute validation (lib/nlattr.c). */
 #define NLA_MSG_RANGE "integer out of range"

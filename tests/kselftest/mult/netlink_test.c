@@ -4,8 +4,10 @@
  * netlink: every operation's success path, the permission checks (an
  * unprivileged user, a root without CAP_SYS_ADMIN in the initial user
  * namespace, a member of an instance), malformed requests with their errno
- * and extended ack, kill racing a fork bomb, the events group, and unload
- * and reload of the module with live instances.
+ * and extended ack, instances named by pidfd, enter (the armed caller's
+ * next clone3(CLONE_NEWINST) child joins the instance), kill racing a fork
+ * bomb, the events group, and unload and reload of the module with live
+ * instances.
  *
  * The test loads /lib/modules/mult_mgmt.ko itself (finit_module) and fails,
  * never skips, when it is missing. Run as root in the root instance; it
@@ -19,6 +21,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -28,21 +31,16 @@
 #include "mult_nl.h"
 
 /*
- * kselftest_harness.h is not -Wextra clean: unused parameters in TEST_F()
- * and, at -O2, -Wclobbered on its setjmp()-kept variables.
+ * kselftest_harness.h (included by mult_util.h) is not -Wextra clean:
+ * unused parameters in TEST_F() and, at -O2, -Wclobbered on its
+ * setjmp()-kept variables.
  */
 #pragma GCC diagnostic ignored "-Wunused-parameter"
 #pragma GCC diagnostic ignored "-Wclobbered"
-#include "kselftest_harness.h"
+#include "mult_util.h"
 
-#ifndef CLONE_NEWINST
-#define CLONE_NEWINST 0x400000000ULL
-#endif
-#ifndef CLONE_PIDFD
-#define CLONE_PIDFD 0x00001000
-#endif
-#ifndef SYS_clone3
-#define SYS_clone3 435
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
 #endif
 #ifndef P_PIDFD
 #define P_PIDFD 3
@@ -103,6 +101,16 @@ static int read_int(const char *path)
 	return n > 0 ? atoi(buf) : -1;
 }
 
+/* Reap a child: its wait status, or -1. */
+static int wait_child(pid_t pid)
+{
+	int status;
+
+	if (waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
 /* Wait until kernel.mult.nr_instances reads @want; the value last read. */
 static int wait_nr_instances(int want, int ms)
 {
@@ -144,12 +152,20 @@ static int module_unload(void)
 
 #define MAX_KIDS 4
 
-/* What the first process of a test instance does. */
+#define MAX_SEE 3
+
+/*
+ * What the first process of a test instance does. After `enter` the same
+ * clone3() makes a process that joins the instance instead (inst_start()
+ * is the same call either way); it does the same.
+ */
 struct inst_cfg {
 	int children;		/* children that sleep until released */
 	int threads;		/* extra threads (0 or 1) */
 	bool nested;		/* start a nested instance too */
 	int bombs;		/* fork-bomb workers (kill race) */
+	bool orphan;		/* fork a child that forks and exits at once */
+	pid_t see[MAX_SEE];	/* pids to look at with kill(pid, 0) */
 	int exit_code;		/* when released */
 	const char *comm;
 };
@@ -160,6 +176,13 @@ struct inst_ready {
 	pid_t thread;
 	pid_t kids[MAX_KIDS];
 	pid_t nested;
+	/* Its view from inside. */
+	pid_t ppid, sid, pgrp;
+	int subreaper;		/* PR_GET_CHILD_SUBREAPER */
+	int tty;		/* open("/dev/tty"): 0 or the errno */
+	int see[MAX_SEE];	/* kill(cfg->see[i], 0): 0 or the errno */
+	pid_t orphan;		/* the grandchild left behind (cfg->orphan) */
+	long orphan_ppid;	/* its parent once its own parent exited */
 };
 
 struct inst {
@@ -216,10 +239,51 @@ static int bomb_worker(void)
 	}
 }
 
+/* open("/dev/tty"): 0, or the errno (ENXIO: no controlling terminal). */
+static int tty_errno(void)
+{
+	int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0)
+		return errno;
+	close(fd);
+	return 0;
+}
+
+/*
+ * Fork a child that forks a grandchild (which sleeps until released) and
+ * exits; reap the child. The grandchild's pid, or -1.
+ */
+static pid_t leave_orphan(void)
+{
+	pid_t child, orphan = -1;
+	int p[2], st;
+
+	if (pipe(p))
+		return -1;
+	child = fork();
+	if (!child) {
+		pid_t gc = fork();
+
+		if (!gc) {
+			prctl(PR_SET_NAME, "nlt-orphan");
+			wait_release();
+			_exit(0);
+		}
+		_exit(write(p[1], &gc, sizeof(gc)) == sizeof(gc) ? 0 : 1);
+	}
+	close(p[1]);
+	if (child > 0 && (read(p[0], &orphan, sizeof(orphan)) != sizeof(orphan) ||
+			  waitpid(child, &st, 0) != child || st))
+		orphan = -1;
+	close(p[0]);
+	return orphan;
+}
+
 static int first_main(const struct inst_cfg *cfg)
 {
 	struct inst_ready r = { .first = getpid() };
-	int sync[2];
+	int sync[2], st;
 	char c;
 
 	prctl(PR_SET_NAME, cfg->comm ? cfg->comm : "nlt-first");
@@ -273,9 +337,27 @@ static int first_main(const struct inst_cfg *cfg)
 			_exit(0);
 		}
 	}
+	if (cfg->orphan) {
+		r.orphan = leave_orphan();
+		if (r.orphan < 0)
+			return 108;
+		r.orphan_ppid = mult_stat_ppid(r.orphan);
+	}
+	r.ppid = getppid();
+	r.sid = getsid(0);
+	r.pgrp = getpgrp();
+	r.subreaper = -1;
+	prctl(PR_GET_CHILD_SUBREAPER, &r.subreaper);
+	r.tty = tty_errno();
+	for (int i = 0; i < MAX_SEE; i++)
+		if (cfg->see[i])
+			r.see[i] = kill(cfg->see[i], 0) ? errno : 0;
 	if (write(sync_fd, &r, sizeof(r)) != sizeof(r))
 		return 107;
 	wait_release();
+	/* The orphan is ours to reap. */
+	if (cfg->orphan && (waitpid(r.orphan, &st, 0) != r.orphan || st))
+		return 109;
 	return cfg->exit_code;
 }
 
@@ -341,13 +423,20 @@ static int inst_stop(struct inst *in)
 	       si.si_status & 0x7f;
 }
 
+/* Wait for the first process to end, without reaping it: 0, or -1. */
+static int inst_wait_exit(struct inst *in, int ms)
+{
+	struct pollfd p = { .fd = in->pidfd, .events = POLLIN };
+
+	return poll(&p, 1, ms) == 1 ? 0 : -1;
+}
+
 /* Wait for the first process to end, reap it, keep the pidfd. */
 static int inst_reap(struct inst *in, int ms)
 {
-	struct pollfd p = { .fd = in->pidfd, .events = POLLIN };
 	siginfo_t si = {};
 
-	if (poll(&p, 1, ms) != 1)
+	if (inst_wait_exit(in, ms))
 		return -1;
 	if (waitid((idtype_t)P_PIDFD, in->pidfd, &si, WEXITED))
 		return -1;
@@ -367,6 +456,39 @@ struct ent {
 
 #define MAX_ENTS 512
 
+/* One instance of a list or get reply: 0, or -1 if an attribute is missing. */
+static int parse_ent(const struct nlmsghdr *nlh, struct ent *x)
+{
+	const struct nlattr *tb[MULT_A_INSTANCE_MAX + 1];
+
+	mnl_parse(nlh, tb, MULT_A_INSTANCE_MAX);
+	memset(x, 0, sizeof(*x));
+	if (!tb[MULT_A_INSTANCE_ID] || !tb[MULT_A_INSTANCE_PARENT_ID] ||
+	    !tb[MULT_A_INSTANCE_DEPTH] || !tb[MULT_A_INSTANCE_NR_PROCESSES] ||
+	    !tb[MULT_A_INSTANCE_NR_THREADS] || !tb[MULT_A_INSTANCE_START_TIME]) {
+		fprintf(stderr, "# instance: attribute missing\n");
+		return -1;
+	}
+	x->id = mnl_u32(tb[MULT_A_INSTANCE_ID]);
+	x->parent = mnl_u32(tb[MULT_A_INSTANCE_PARENT_ID]);
+	x->depth = mnl_u32(tb[MULT_A_INSTANCE_DEPTH]);
+	x->nproc = mnl_u32(tb[MULT_A_INSTANCE_NR_PROCESSES]);
+	x->nthr = mnl_u32(tb[MULT_A_INSTANCE_NR_THREADS]);
+	x->start = mnl_u64(tb[MULT_A_INSTANCE_START_TIME]);
+	if (tb[MULT_A_INSTANCE_FIRST_PID]) {
+		x->has_first = true;
+		x->first = mnl_u32(tb[MULT_A_INSTANCE_FIRST_PID]);
+	}
+	if (tb[MULT_A_INSTANCE_EXIT_STATUS]) {
+		x->has_status = true;
+		x->status = mnl_u32(tb[MULT_A_INSTANCE_EXIT_STATUS]);
+	}
+	if (tb[MULT_A_INSTANCE_NAME])
+		snprintf(x->name, sizeof(x->name), "%s",
+			 (const char *)mnl_data(tb[MULT_A_INSTANCE_NAME]));
+	return 0;
+}
+
 /* Dump the instances; their number, or -1 (error or ids out of order). */
 static int do_list(struct mnl *s, struct ent *e, int max)
 {
@@ -381,35 +503,12 @@ static int do_list(struct mnl *s, struct ent *e, int max)
 		return -1;
 	}
 	for (int i = 0; i < r.n && n < max; i++) {
-		const struct nlattr *tb[MULT_A_INSTANCE_MAX + 1];
 		struct ent *x = &e[n];
 
-		mnl_parse(r.msgs[i], tb, MULT_A_INSTANCE_MAX);
-		memset(x, 0, sizeof(*x));
-		if (!tb[MULT_A_INSTANCE_ID] || !tb[MULT_A_INSTANCE_PARENT_ID] ||
-		    !tb[MULT_A_INSTANCE_DEPTH] || !tb[MULT_A_INSTANCE_NR_PROCESSES] ||
-		    !tb[MULT_A_INSTANCE_NR_THREADS] || !tb[MULT_A_INSTANCE_START_TIME]) {
-			fprintf(stderr, "# list: attribute missing\n");
+		if (parse_ent(r.msgs[i], x)) {
 			n = -1;
 			break;
 		}
-		x->id = mnl_u32(tb[MULT_A_INSTANCE_ID]);
-		x->parent = mnl_u32(tb[MULT_A_INSTANCE_PARENT_ID]);
-		x->depth = mnl_u32(tb[MULT_A_INSTANCE_DEPTH]);
-		x->nproc = mnl_u32(tb[MULT_A_INSTANCE_NR_PROCESSES]);
-		x->nthr = mnl_u32(tb[MULT_A_INSTANCE_NR_THREADS]);
-		x->start = mnl_u64(tb[MULT_A_INSTANCE_START_TIME]);
-		if (tb[MULT_A_INSTANCE_FIRST_PID]) {
-			x->has_first = true;
-			x->first = mnl_u32(tb[MULT_A_INSTANCE_FIRST_PID]);
-		}
-		if (tb[MULT_A_INSTANCE_EXIT_STATUS]) {
-			x->has_status = true;
-			x->status = mnl_u32(tb[MULT_A_INSTANCE_EXIT_STATUS]);
-		}
-		if (tb[MULT_A_INSTANCE_NAME])
-			snprintf(x->name, sizeof(x->name), "%s",
-				 (const char *)mnl_data(tb[MULT_A_INSTANCE_NAME]));
 		if (n && x->id <= e[n - 1].id) {
 			fprintf(stderr, "# list: id %lld after %lld\n", x->id, e[n - 1].id);
 			n = -1;
@@ -462,6 +561,15 @@ struct proc {
 	char comm[32];
 };
 
+/* Keep the ack of @r in @out (the replies are freed with @r). */
+static void keep_ack(struct mnl_reply *out, const struct mnl_reply *r)
+{
+	*out = *r;
+	memset(out->bufs, 0, sizeof(out->bufs));
+	out->nbufs = 0;
+	out->n = 0;
+}
+
 /* ps by id (name NULL) or by name; count, or -1 (then *err, *msg). */
 static int do_ps(struct mnl *s, long long id, const char *name, bool threads,
 		 struct proc *p, int max, struct mnl_reply *err)
@@ -478,11 +586,8 @@ static int do_ps(struct mnl *s, long long id, const char *name, bool threads,
 	if (threads)
 		mnl_put_flag(&q, MULT_A_PROCESS_THREADS);
 	if (mnl_xfer(s, &q, &r) || r.error) {
-		if (err) {
-			*err = r;
-			memset(err->bufs, 0, sizeof(err->bufs));
-			err->nbufs = 0;
-		}
+		if (err)
+			keep_ack(err, &r);
 		mnl_free(&r);
 		return -1;
 	}
@@ -532,12 +637,8 @@ static int do_req(struct mnl *s, struct mnl_req *q, struct mnl_reply *out)
 		return -1000;
 	}
 	err = r.error;
-	if (out) {
-		*out = r;
-		memset(out->bufs, 0, sizeof(out->bufs));
-		out->nbufs = 0;
-		out->n = 0;
-	}
+	if (out)
+		keep_ack(out, &r);
 	mnl_free(&r);
 	return err;
 }
@@ -552,19 +653,90 @@ static int set_name(struct mnl *s, long long id, const char *name)
 	return do_req(s, &q, NULL);
 }
 
+/* Name the instance: by @name if set, else by @pidfd if >= 0, else by @id. */
+static void put_target(struct mnl_req *q, long long id, const char *name,
+		       int pidfd)
+{
+	if (name)
+		mnl_put_str(q, MULT_A_INSTANCE_NAME, name);
+	else if (pidfd >= 0)
+		mnl_put_u32(q, MULT_A_INSTANCE_PIDFD, pidfd);
+	else
+		mnl_put_u32(q, MULT_A_INSTANCE_ID, id);
+}
+
 static int kill_inst(struct mnl *s, long long id, const char *name, int sig,
 		     struct mnl_reply *r)
 {
 	struct mnl_req q;
 
 	mnl_req(s, &q, MULT_CMD_KILL, 0);
-	if (name)
-		mnl_put_str(&q, MULT_A_INSTANCE_NAME, name);
-	else
-		mnl_put_u32(&q, MULT_A_INSTANCE_ID, id);
+	put_target(&q, id, name, -1);
 	if (sig)
 		mnl_put_u32(&q, MULT_A_INSTANCE_SIGNAL, sig);
 	return do_req(s, &q, r);
+}
+
+/* enter: arm the caller; the ack's errno. */
+static int enter_inst(struct mnl *s, long long id, const char *name, int pidfd,
+		      struct mnl_reply *r)
+{
+	struct mnl_req q;
+
+	mnl_req(s, &q, MULT_CMD_ENTER, 0);
+	put_target(&q, id, name, pidfd);
+	return do_req(s, &q, r);
+}
+
+/* get: 0 with the instance in *@x, or the ack's errno (then *@err). */
+static int get_inst(struct mnl *s, long long id, const char *name, int pidfd,
+		    struct ent *x, struct mnl_reply *err)
+{
+	const struct genlmsghdr *g;
+	struct mnl_reply r;
+	struct mnl_req q;
+	int ret;
+
+	mnl_req(s, &q, MULT_CMD_GET, 0);
+	put_target(&q, id, name, pidfd);
+	if (mnl_xfer(s, &q, &r)) {
+		mnl_free(&r);
+		return -1000;
+	}
+	ret = r.error;
+	if (err)
+		keep_ack(err, &r);
+	if (!ret) {
+		g = r.n == 1 ? NLMSG_DATA(r.msgs[0]) : NULL;
+		if (!g || g->cmd != MULT_CMD_GET || parse_ent(r.msgs[0], x))
+			ret = -EPROTO;
+	}
+	mnl_free(&r);
+	return ret;
+}
+
+/* Are the two reports of an instance the same? Logs both if not. */
+static bool ent_same(struct __test_metadata *_metadata, const char *what,
+		     const struct ent *a, const struct ent *b)
+{
+	bool ok = a->id == b->id && a->parent == b->parent &&
+		  a->depth == b->depth && a->has_first == b->has_first &&
+		  a->first == b->first && a->nproc == b->nproc &&
+		  a->nthr == b->nthr && a->start == b->start &&
+		  a->has_status == b->has_status && a->status == b->status &&
+		  !strcmp(a->name, b->name);
+
+	for (int i = 0; !ok && i < 2; i++) {
+		const struct ent *x = i ? b : a;
+
+		TH_LOG("%s: %s: id %lld parent %lld depth %lld first %lld%s "
+		       "processes %lld threads %lld start %llu status %lld%s "
+		       "name \"%s\"", what, i ? "list" : "get", x->id, x->parent,
+		       x->depth, x->first, x->has_first ? "" : " (absent)",
+		       x->nproc, x->nthr, (unsigned long long)x->start,
+		       x->status, x->has_status ? "" : " (absent)", x->name);
+	}
+	return ok;
 }
 
 /* get-info: 0 with the attributes in tb-like out fields, or the errno. */
@@ -584,12 +756,8 @@ static int get_info(struct mnl *s, struct info *in, struct mnl_reply *err)
 	if (mnl_xfer(s, &q, &r))
 		return -1000;
 	ret = r.error;
-	if (err) {
-		*err = r;
-		memset(err->bufs, 0, sizeof(err->bufs));
-		err->nbufs = 0;
-		err->n = 0;
-	}
+	if (err)
+		keep_ack(err, &r);
 	if (!ret && r.n != 1)
 		ret = -EPROTO;
 	if (!ret && in) {
@@ -683,6 +851,16 @@ static bool ack_is(struct __test_metadata *_metadata, const char *what,
 	return ok;
 }
 
+/* Send @q: is its ack @want, with @msg (a prefix) and the attribute @at? */
+static bool req_is(struct __test_metadata *_metadata, struct mnl *s,
+		   struct mnl_req *q, const char *what, int want,
+		   const char *msg, int at)
+{
+	struct mnl_reply r;
+
+	return ack_is(_metadata, what, do_req(s, q, &r), &r, want, msg, at);
+}
+
 /* The fixture: the module loaded, a socket with the family resolved. */
 
 FIXTURE(nl) {
@@ -717,16 +895,15 @@ FIXTURE_TEARDOWN(nl)
 
 /* get-info */
 
-/* A limit get-info reports must be the sysctl's value. */
+/* get-info must report a limit, with the sysctl's value. */
 static void check_limit(struct __test_metadata *_metadata, bool has,
 			long long value, const char *sysctl)
 {
-	if (!has) {
-		TH_LOG("%s not reported: the kernel does not export the limits",
-		       sysctl);
-		return;
-	}
-	EXPECT_EQ(read_int(sysctl), value);
+	EXPECT_TRUE(has)
+		TH_LOG("get-info does not report kernel.mult.%s", sysctl);
+	if (has)
+		EXPECT_EQ(mult_sysctl_read(sysctl), value)
+			TH_LOG("get-info's %s", sysctl);
 }
 
 TEST_F(nl, get_info)
@@ -734,14 +911,32 @@ TEST_F(nl, get_info)
 	struct inst in;
 	struct inst_cfg cfg = {};
 	struct info i;
+	int depth, max, depth2, max2, ret;
 
 	ASSERT_EQ(0, get_info(&self->s, &i, NULL));
 	EXPECT_EQ(MULT_ABI_VERSION, i.abi);
 	EXPECT_EQ(self->base, i.nr);
-	check_limit(_metadata, i.has_max_depth, i.max_depth,
-		    "/proc/sys/kernel/mult/max_depth");
+	check_limit(_metadata, i.has_max_depth, i.max_depth, "max_depth");
 	check_limit(_metadata, i.has_max_instances, i.max_instances,
-		    "/proc/sys/kernel/mult/max_instances");
+		    "max_instances");
+
+	/* The limits are read when asked: change them, then restore them. */
+	depth = mult_sysctl_read("max_depth");
+	max = mult_sysctl_read("max_instances");
+	ASSERT_GT(depth, 0);
+	ASSERT_GT(max, 0);
+	depth2 = depth > 1 ? depth - 1 : 2;
+	max2 = max < INT_MAX ? max + 1 : max - 1;
+	ASSERT_EQ(0, mult_sysctl_write("max_depth", depth2));
+	ret = mult_sysctl_write("max_instances", max2);
+	if (!ret)
+		ret = get_info(&self->s, &i, NULL);
+	ASSERT_EQ(0, mult_sysctl_write("max_depth", depth));
+	ASSERT_EQ(0, mult_sysctl_write("max_instances", max));
+	ASSERT_EQ(0, ret);
+	EXPECT_TRUE(i.has_max_depth && i.has_max_instances);
+	EXPECT_EQ(depth2, i.max_depth);
+	EXPECT_EQ(max2, i.max_instances);
 
 	ASSERT_EQ(0, inst_start(&in, &cfg));
 	ASSERT_EQ(0, get_info(&self->s, &i, NULL));
@@ -1055,13 +1250,510 @@ TEST_F_TIMEOUT(nl, kill_races_fork_bomb, 120)
 	EXPECT_EQ(0, inst_id(&self->s, in.pid));
 }
 
-/* enter */
+/* get */
 
-TEST_F(nl, enter_not_supported_yet)
+TEST_F(nl, get)
 {
+	static struct ent e[MAX_ENTS];
+	static const char *const ways[] = { "get by id", "get by name",
+					    "get by pidfd" };
+	struct inst_cfg cfg = { .children = 2, .threads = 1, .nested = true,
+				.exit_code = 5 };
+	struct ent g, *x, *y;
+	struct mnl_req q;
+	struct inst in;
+	long long id;
+	int n, off;
+
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	id = inst_id(&self->s, in.pid);
+	ASSERT_NE(0, id);
+	ASSERT_EQ(0, set_name(&self->s, id, "nlt-get"));
+	n = do_list(&self->s, e, MAX_ENTS);
+	x = find_id(e, n, id);
+	y = find_first(e, n, in.r.nested);
+	ASSERT_NE(NULL, x);
+	ASSERT_NE(NULL, y);
+
+	/* What list says, by each way of naming the instance. */
+	for (int way = 0; way < 3; way++) {
+		memset(&g, 0, sizeof(g));
+		EXPECT_EQ(0, get_inst(&self->s, way == 0 ? id : 0,
+				      way == 1 ? "nlt-get" : NULL,
+				      way == 2 ? in.pidfd : -1, &g, NULL));
+		EXPECT_TRUE(ent_same(_metadata, ways[way], &g, x));
+	}
+	EXPECT_EQ(3, x->nproc);
+	EXPECT_EQ(4, x->nthr);
+	/* The nested instance: its parent and depth. */
+	EXPECT_EQ(0, get_inst(&self->s, y->id, NULL, -1, &g, NULL));
+	EXPECT_TRUE(ent_same(_metadata, "get nested", &g, y));
+	EXPECT_EQ(id, g.parent);
+	EXPECT_EQ(2, g.depth);
+
+	/*
+	 * The first process exits, unreaped: the exit status appears. Its
+	 * members are being killed meanwhile: wait until only it is left.
+	 */
+	close(in.release);
+	in.release = -1;
+	ASSERT_EQ(0, inst_wait_exit(&in, 10000));
+	for (long end = now_ms() + SETTLE_MS; now_ms() < end; sleep_ms(20)) {
+		ASSERT_EQ(0, get_inst(&self->s, 0, NULL, in.pidfd, &g, NULL));
+		if (g.nproc == 1 && g.nthr == 1)
+			break;
+	}
+	n = do_list(&self->s, e, MAX_ENTS);
+	x = find_id(e, n, id);
+	ASSERT_NE(NULL, x);
+	EXPECT_EQ(0, get_inst(&self->s, 0, NULL, in.pidfd, &g, NULL));
+	EXPECT_TRUE(ent_same(_metadata, "get, first process exited", &g, x));
+	EXPECT_TRUE(g.has_status);
+	EXPECT_EQ(5 << 8, g.status);
+	EXPECT_EQ(1, g.nproc);
+
+	/* Refused: no instance, two ways at once, unknown id or name. */
+	mnl_req(&self->s, &q, MULT_CMD_GET, 0);
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "get, no instance", -EINVAL,
+			   EXT_NO_TARGET3, -1));
+	mnl_req(&self->s, &q, MULT_CMD_GET, 0);
+	mnl_put_u32(&q, MULT_A_INSTANCE_ID, id);
+	off = mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-get");
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "get, id and name", -EINVAL,
+			   EXT_BOTH, off));
+	mnl_req(&self->s, &q, MULT_CMD_GET, 0);
+	off = mnl_put_u32(&q, MULT_A_INSTANCE_ID, 0x7ffffff0);
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "get, unknown id", -ENOENT,
+			   EXT_NO_ID, off));
+	mnl_req(&self->s, &q, MULT_CMD_GET, 0);
+	off = mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-none");
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "get, unknown name", -ENOENT,
+			   EXT_NO_NAME, off));
+
+	EXPECT_EQ(5 << 8, inst_reap(&in, 10000));
+	close(in.pidfd);
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
+
+/* The pidfd attribute */
+
+TEST_F(nl, pidfd_attribute)
+{
+	static const struct { int cmd; const char *name; } ops[] = {
+		{ MULT_CMD_GET, "get" }, { MULT_CMD_KILL, "kill" },
+		{ MULT_CMD_ENTER, "enter" }, { MULT_CMD_SET_NAME, "set-name" },
+	};
+	static struct ent e[MAX_ENTS];
 	struct inst_cfg cfg = {};
 	struct mnl_reply r;
 	struct mnl_req q;
+	struct inst in;
+	int devnull, closed, mine, off, ret, n;
+	long long id;
+	char what[96];
+	struct ent g;
+
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	id = inst_id(&self->s, in.pid);
+	ASSERT_NE(0, id);
+	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(devnull, 0);
+	closed = dup(devnull);
+	ASSERT_GE(closed, 0);
+	close(closed);
+	mine = sys_pidfd_open(getpid(), 0);	/* the root instance */
+	ASSERT_GE(mine, 0);
+
+	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
+		bool naming = ops[i].cmd == MULT_CMD_SET_NAME;
+
+/* @ops[i] with the pidfd @fd (and for set-name a valid new name). */
+#define PIDFD_CASE(fd, want, msg)                                          \
+	do {                                                               \
+		mnl_req(&self->s, &q, ops[i].cmd, 0);                      \
+		off = mnl_put_u32(&q, MULT_A_INSTANCE_PIDFD, (fd));        \
+		if (naming)                                                \
+			mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-pidfd"); \
+		snprintf(what, sizeof(what), "%s, pidfd %s", ops[i].name, #fd); \
+		EXPECT_TRUE(req_is(_metadata, &self->s, &q, what, want, msg, off)); \
+	} while (0)
+
+		PIDFD_CASE(devnull, -EBADF, EXT_NOT_PIDFD);
+		PIDFD_CASE(closed, -EBADF, EXT_NOT_PIDFD);
+		PIDFD_CASE(mine, -ENOENT, EXT_PIDFD_ROOT);
+		PIDFD_CASE(-1, -ERANGE, NLA_MSG_RANGE);
+#undef PIDFD_CASE
+
+		/* A valid pidfd, and the id too. */
+		mnl_req(&self->s, &q, ops[i].cmd, 0);
+		mnl_put_u32(&q, MULT_A_INSTANCE_ID, id);
+		off = mnl_put_u32(&q, MULT_A_INSTANCE_PIDFD, in.pidfd);
+		snprintf(what, sizeof(what), "%s, id and pidfd", ops[i].name);
+		if (naming) {
+			mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-pidfd");
+			ret = do_req(&self->s, &q, &r);
+			EXPECT_TRUE(ack_is(_metadata, what, ret, &r, -EINVAL,
+					   EXT_SETNAME_ID, -1));
+			EXPECT_EQ(MULT_A_INSTANCE_ID, r.miss_type);
+			/* Neither. */
+			mnl_req(&self->s, &q, ops[i].cmd, 0);
+			mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-pidfd");
+			ret = do_req(&self->s, &q, &r);
+			EXPECT_TRUE(ack_is(_metadata, "set-name, neither", ret,
+					   &r, -EINVAL, EXT_SETNAME_ID, -1));
+			EXPECT_EQ(MULT_A_INSTANCE_ID, r.miss_type);
+			continue;
+		}
+		EXPECT_TRUE(req_is(_metadata, &self->s, &q, what, -EINVAL,
+				   EXT_BOTH, off));
+		/* A pidfd and a name: the name is the one too many. */
+		mnl_req(&self->s, &q, ops[i].cmd, 0);
+		mnl_put_u32(&q, MULT_A_INSTANCE_PIDFD, in.pidfd);
+		off = mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-pidfd");
+		snprintf(what, sizeof(what), "%s, pidfd and name", ops[i].name);
+		EXPECT_TRUE(req_is(_metadata, &self->s, &q, what, -EINVAL,
+				   EXT_BOTH, off));
+	}
+
+	/* Allowed: set-name, get and kill by pidfd (enter: enter_joins). */
+	mnl_req(&self->s, &q, MULT_CMD_SET_NAME, 0);
+	mnl_put_u32(&q, MULT_A_INSTANCE_PIDFD, in.pidfd);
+	mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-pidfd");
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "set-name by pidfd", 0,
+			   NULL, -2));
+	n = do_list(&self->s, e, MAX_ENTS);
+	EXPECT_STREQ("nlt-pidfd", name_of(e, n, id));
+	ASSERT_EQ(0, get_inst(&self->s, 0, NULL, in.pidfd, &g, NULL));
+	EXPECT_EQ(id, g.id);
+	EXPECT_STREQ("nlt-pidfd", g.name);
+	mnl_req(&self->s, &q, MULT_CMD_KILL, 0);
+	mnl_put_u32(&q, MULT_A_INSTANCE_PIDFD, in.pidfd);
+	mnl_put_u32(&q, MULT_A_INSTANCE_SIGNAL, SIGTERM);
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "kill by pidfd", 0, NULL, -2));
+	EXPECT_EQ(SIGTERM, inst_reap(&in, 10000));
+
+	/* Reaped, the pidfd still names the instance it holds. */
+	memset(&g, 0, sizeof(g));
+	EXPECT_EQ(0, get_inst(&self->s, 0, NULL, in.pidfd, &g, NULL));
+	EXPECT_EQ(id, g.id);
+	EXPECT_EQ(SIGTERM, g.status);
+	close(in.pidfd);
+	close(mine);
+	close(devnull);
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
+
+/* enter */
+
+/*
+ * Become a session leader with a pty as controlling terminal, which plain
+ * children inherit: 0, or the errno. The descriptors stay open.
+ */
+static int take_ctty(void)
+{
+	int unlock = 0, m, t;
+
+	if (setsid() < 0)
+		return errno;
+	m = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return errno;
+	if (ioctl(m, TIOCSPTLCK, &unlock))
+		return errno;
+	t = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (t < 0)
+		return errno;
+	return ioctl(t, TIOCSCTTY, 0) ? errno : 0;
+}
+
+/* A process that joins the instance of @first looks at it, at us, at init. */
+static struct inst_cfg joiner(pid_t first)
+{
+	struct inst_cfg cfg = { .comm = "nlt-joined",
+				.see = { first, getpid(), 1 } };
+
+	return cfg;
+}
+
+/* Has @j (started with joiner()) joined instance @id, seeing what it should? */
+static void check_joined(struct __test_metadata *_metadata, struct mnl *s,
+			 const char *what, const struct inst *j, long long id)
+{
+	struct proc p[16], *x;
+	struct ent g = {};
+	int n;
+
+	EXPECT_EQ(0, j->r.see[0])
+		TH_LOG("%s: kill(first process, 0) from inside: %s", what,
+		       strerror(j->r.see[0]));
+	EXPECT_EQ(ESRCH, j->r.see[1])
+		TH_LOG("%s: kill(its parent outside, 0): %s", what,
+		       strerror(j->r.see[1]));
+	EXPECT_EQ(ESRCH, j->r.see[2])
+		TH_LOG("%s: kill(1, 0): %s", what, strerror(j->r.see[2]));
+	EXPECT_EQ(0, j->r.ppid) TH_LOG("%s: getppid()", what);
+	EXPECT_EQ(j->pid, j->r.sid) TH_LOG("%s: getsid(0)", what);
+	EXPECT_EQ(j->pid, j->r.pgrp) TH_LOG("%s: getpgrp()", what);
+	EXPECT_EQ(ENXIO, j->r.tty)
+		TH_LOG("%s: open(/dev/tty): %s", what, strerror(j->r.tty));
+	EXPECT_EQ(1, j->r.subreaper) TH_LOG("%s: PR_GET_CHILD_SUBREAPER", what);
+
+	/* Listed in the instance, a child of its creator, not its first. */
+	EXPECT_EQ(0, get_inst(s, 0, NULL, j->pidfd, &g, NULL));
+	EXPECT_EQ(id, g.id) TH_LOG("%s: the instance of its pidfd", what);
+	EXPECT_EQ(0, inst_id(s, j->pid));
+	n = do_ps(s, id, NULL, false, p, 16, NULL);
+	x = n > 0 ? find_pid(p, n, j->pid) : NULL;
+	EXPECT_NE(NULL, x) TH_LOG("%s: ps does not list it", what);
+	if (x) {
+		EXPECT_EQ((long long)getpid(), x->ppid);
+		EXPECT_STREQ("nlt-joined", x->comm);
+	}
+}
+
+/*
+ * enter by id, by name and by pidfd: the next clone3(CLONE_NEWINST) child
+ * joins the instance in a session of its own, without a terminal; its
+ * creator signals it and waits for it. The arming is then used up.
+ */
+TEST_F_TIMEOUT(nl, enter_joins, 90)
+{
+	static const char *const ways[] = { "enter by id", "enter by name",
+					    "enter by pidfd" };
+	struct inst_cfg cfg = { .children = 1 }, jcfg;
+	struct mnl_reply r;
+	struct inst in, j;
+	long long id;
+	int nr, ret, st;
+	pid_t pid;
+
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	id = inst_id(&self->s, in.pid);
+	ASSERT_NE(0, id);
+	ASSERT_EQ(0, set_name(&self->s, id, "nlt-enter"));
+	jcfg = joiner(in.pid);
+
+	/*
+	 * The terminal is left behind: a session leader with a controlling
+	 * terminal (a child, the test keeps its session) arms itself; its
+	 * plain child shares the terminal, the one that joins has none.
+	 */
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		struct mnl s;
+		struct inst t;
+		pid_t c;
+
+		CHILD_CHECK(take_ctty() == 0);
+		c = fork();
+		if (!c)
+			_exit(tty_errno());
+		CHILD_CHECK(wait_child(c) == 0);
+		CHILD_CHECK(!mnl_open(&s));
+		CHILD_CHECK(enter_inst(&s, id, NULL, -1, NULL) == 0);
+		CHILD_CHECK(!inst_start(&t, &jcfg));
+		CHILD_CHECK(t.r.see[0] == 0);
+		CHILD_CHECK(t.r.sid == t.pid && t.r.pgrp == t.pid);
+		CHILD_CHECK(t.r.tty == ENXIO);
+		CHILD_CHECK(inst_stop(&t) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+
+	for (int way = 0; way < 3; way++) {
+		nr = read_int(NR_INSTANCES);
+		ret = enter_inst(&self->s, way == 0 ? id : 0,
+				 way == 1 ? "nlt-enter" : NULL,
+				 way == 2 ? in.pidfd : -1, &r);
+		ASSERT_TRUE(ack_is(_metadata, ways[way], ret, &r, 0, NULL, -2));
+		ASSERT_EQ(0, inst_start(&j, &jcfg))
+			TH_LOG("%s: clone3: %s", ways[way], strerror(errno));
+		check_joined(_metadata, &self->s, ways[way], &j, id);
+		EXPECT_EQ(nr, read_int(NR_INSTANCES))
+			TH_LOG("%s: joining counted an instance", ways[way]);
+
+		/* The creation edge: kill and waitpid. */
+		EXPECT_EQ(0, kill(j.pid, SIGTERM));
+		EXPECT_EQ(j.pid, waitpid(j.pid, &st, 0));
+		EXPECT_TRUE(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM)
+			TH_LOG("%s: wait status %#x", ways[way], st);
+		close(j.release);
+		close(j.pidfd);
+	}
+
+	/* Used up: the next clone3(CLONE_NEWINST) creates an instance. */
+	nr = read_int(NR_INSTANCES);
+	ASSERT_EQ(0, inst_start(&j, &jcfg));
+	EXPECT_EQ(nr + 1, read_int(NR_INSTANCES));
+	EXPECT_EQ(ESRCH, j.r.see[0]);
+	EXPECT_EQ(0, j.r.ppid);
+	EXPECT_NE(0, inst_id(&self->s, j.pid));
+	EXPECT_NE(id, inst_id(&self->s, j.pid));
+	EXPECT_EQ(0, inst_stop(&j));
+
+	EXPECT_EQ(0, inst_stop(&in));
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
+
+/* Only clone3(CLONE_NEWINST) joins; a plain fork neither joins nor is armed. */
+TEST_F(nl, enter_plain_fork_does_not_join)
+{
+	struct inst_cfg cfg = {}, jcfg;
+	pid_t me = getpid(), pid;
+	struct inst in, j;
+	long long id;
+	int nr;
+
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	id = inst_id(&self->s, in.pid);
+	ASSERT_NE(0, id);
+	jcfg = joiner(in.pid);
+	ASSERT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
+	nr = read_int(NR_INSTANCES);
+
+	fflush(NULL);
+	pid = fork();
+	ASSERT_GE(pid, 0);
+	if (!pid) {
+		pid_t gc;
+
+		/* In the root instance: init visible, the instance not. */
+		CHILD_CHECK(getppid() == me);
+		CHILD_CHECK(kill(1, 0) == 0);
+		CHILD_CHECK(access("/proc/1", F_OK) == 0);
+		CHILD_CHECK(kill(in.pid, 0) == -1 && errno == ESRCH);
+		/* Not armed: its clone3(CLONE_NEWINST) creates an instance. */
+		gc = mult_instfork(NULL);
+		if (!gc)
+			_exit(getppid() == 0 && kill(in.pid, 0) == -1 &&
+			      errno == ESRCH ? 0 : 1);
+		CHILD_CHECK(gc > 0);
+		CHILD_CHECK(mult_waitpid(gc, 10000) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(pid));
+
+	/* The arming survived both: our clone3() joins. */
+	EXPECT_EQ(nr, wait_nr_instances(nr, SETTLE_MS));
+	ASSERT_EQ(0, inst_start(&j, &jcfg));
+	EXPECT_EQ(0, j.r.see[0]) TH_LOG("the clone3() after a fork did not join");
+	EXPECT_EQ(0, j.r.ppid);
+	EXPECT_EQ(nr, read_int(NR_INSTANCES));
+	EXPECT_EQ(0, inst_stop(&j));
+	EXPECT_EQ(0, inst_stop(&in));
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
+
+/* One armed process per instance; the arming goes with the process or the join. */
+TEST_F(nl, enter_one_process_at_a_time)
+{
+	struct inst_cfg cfg = {}, jcfg;
+	int armed[2], done[2], off, ret;
+	struct inst in, other, j;
+	struct mnl_reply r;
+	struct mnl_req q;
+	long long id, id2;
+	pid_t a, b;
+	char c;
+
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	ASSERT_EQ(0, inst_start(&other, &cfg));
+	id = inst_id(&self->s, in.pid);
+	id2 = inst_id(&self->s, other.pid);
+	ASSERT_NE(0, id);
+	ASSERT_NE(0, id2);
+	jcfg = joiner(in.pid);
+
+	/* The request is checked first. */
+	mnl_req(&self->s, &q, MULT_CMD_ENTER, 0);
+	off = mnl_put_u32(&q, MULT_A_INSTANCE_ID, 0x7ffffff0);
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "enter, unknown id", -ENOENT,
+			   EXT_NO_ID, off));
+	mnl_req(&self->s, &q, MULT_CMD_ENTER, 0);
+	off = mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-none");
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "enter, unknown name",
+			   -ENOENT, EXT_NO_NAME, off));
+
+	/* Another process arms itself, twice (fine), and stays. */
+	ASSERT_EQ(0, pipe(armed));
+	ASSERT_EQ(0, pipe(done));
+	fflush(NULL);
+	a = fork();
+	ASSERT_GE(a, 0);
+	if (!a) {
+		struct mnl s;
+
+		close(armed[0]);
+		close(done[1]);
+		CHILD_CHECK(!mnl_open(&s));
+		CHILD_CHECK(enter_inst(&s, id, NULL, -1, NULL) == 0);
+		CHILD_CHECK(enter_inst(&s, id, NULL, -1, NULL) == 0);
+		CHILD_CHECK(write(armed[1], "a", 1) == 1);
+		CHILD_CHECK(read(done[0], &c, 1) == 0);
+		_exit(0);
+	}
+	close(armed[1]);
+	close(done[0]);
+	ASSERT_EQ(1, read(armed[0], &c, 1));
+	ret = enter_inst(&self->s, id, NULL, -1, &r);
+	EXPECT_TRUE(ack_is(_metadata, "enter by id, another armed", ret, &r,
+			   -EBUSY, EXT_ENTER_BUSY, -1));
+	ret = enter_inst(&self->s, 0, NULL, in.pidfd, &r);
+	EXPECT_TRUE(ack_is(_metadata, "enter by pidfd, another armed", ret, &r,
+			   -EBUSY, EXT_ENTER_BUSY, -1));
+
+	/* It exits (and is reaped): now we may, and again. */
+	close(done[1]);
+	EXPECT_EQ(0, wait_child(a));
+	close(armed[0]);
+	EXPECT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
+	EXPECT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
+
+	/* Now another gets EBUSY, for this instance only. */
+	fflush(NULL);
+	b = fork();
+	ASSERT_GE(b, 0);
+	if (!b) {
+		struct mnl s;
+
+		CHILD_CHECK(!mnl_open(&s));
+		ret = enter_inst(&s, id, NULL, -1, &r);
+		CHILD_CHECK(ret == -EBUSY && !strcmp(r.msg, EXT_ENTER_BUSY));
+		CHILD_CHECK(enter_inst(&s, id2, NULL, -1, NULL) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(b));
+
+	/* Joining uses the arming up: another may arm then. */
+	ASSERT_EQ(0, inst_start(&j, &jcfg));
+	EXPECT_EQ(0, j.r.see[0]) TH_LOG("the clone3() did not join");
+	fflush(NULL);
+	b = fork();
+	ASSERT_GE(b, 0);
+	if (!b) {
+		struct mnl s;
+
+		CHILD_CHECK(!mnl_open(&s));
+		CHILD_CHECK(enter_inst(&s, id, NULL, -1, NULL) == 0);
+		_exit(0);
+	}
+	EXPECT_EQ(0, wait_child(b));
+
+	EXPECT_EQ(0, inst_stop(&j));
+	EXPECT_EQ(0, inst_stop(&in));
+	EXPECT_EQ(0, inst_stop(&other));
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
+
+/* The first process has exited (a zombie keeps the instance): ESRCH. */
+TEST_F(nl, enter_ending_instance)
+{
+	static const char *const ways[] = { "enter by id", "enter by name",
+					    "enter by pidfd" };
+	struct inst_cfg cfg = { .children = 1 };
+	struct mnl_reply r;
 	struct inst in;
 	long long id;
 	int ret;
@@ -1069,21 +1761,123 @@ TEST_F(nl, enter_not_supported_yet)
 	ASSERT_EQ(0, inst_start(&in, &cfg));
 	id = inst_id(&self->s, in.pid);
 	ASSERT_NE(0, id);
+	ASSERT_EQ(0, set_name(&self->s, id, "nlt-ending"));
 
-	mnl_req(&self->s, &q, MULT_CMD_ENTER, 0);
-	mnl_put_u32(&q, MULT_A_INSTANCE_ID, id);
-	ret = do_req(&self->s, &q, &r);
-	EXPECT_TRUE(ack_is(_metadata, "enter", ret, &r, -EOPNOTSUPP,
-			   EXT_ENTER, -2));
+	close(in.release);
+	in.release = -1;
+	ASSERT_EQ(0, inst_wait_exit(&in, 10000));
+	EXPECT_EQ(id, inst_id(&self->s, in.pid));	/* still listed */
+	for (int way = 0; way < 3; way++) {
+		ret = enter_inst(&self->s, way == 0 ? id : 0,
+				 way == 1 ? "nlt-ending" : NULL,
+				 way == 2 ? in.pidfd : -1, &r);
+		EXPECT_TRUE(ack_is(_metadata, ways[way], ret, &r, -ESRCH,
+				   EXT_ENTER_ENDING, -1));
+	}
+	EXPECT_EQ(0, inst_reap(&in, 10000));
+	close(in.pidfd);
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
 
-	/* The request is validated first. */
-	mnl_req(&self->s, &q, MULT_CMD_ENTER, 0);
-	int off = mnl_put_u32(&q, MULT_A_INSTANCE_ID, 0x7ffffff0);
+/* Armed, then the first process exits: the kernel refuses the join. */
+TEST_F(nl, enter_first_exits_before_the_clone)
+{
+	struct inst_cfg cfg = {};
+	struct inst in;
+	long long id;
+	int nr, err;
+	pid_t pid;
 
-	ret = do_req(&self->s, &q, &r);
-	EXPECT_TRUE(ack_is(_metadata, "enter unknown id", ret, &r, -ENOENT,
-			   EXT_NO_ID, off));
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	id = inst_id(&self->s, in.pid);
+	ASSERT_NE(0, id);
+	ASSERT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
+
+	close(in.release);
+	in.release = -1;
+	ASSERT_EQ(0, inst_wait_exit(&in, 10000));
+	nr = read_int(NR_INSTANCES);
+	fflush(NULL);
+	pid = mult_instfork(NULL);
+	if (!pid)
+		_exit(0);
+	err = errno;
+	EXPECT_EQ(-1, pid) TH_LOG("clone3() made a child in an ending instance");
+	EXPECT_EQ(ESRCH, err) TH_LOG("clone3(): %s", strerror(err));
+	if (pid > 0)
+		mult_waitpid(pid, 10000);
+	EXPECT_EQ(nr, read_int(NR_INSTANCES));
+
+	EXPECT_EQ(0, inst_reap(&in, 10000));
+	close(in.pidfd);
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
+
+/* The joined process is a subreaper: what it starts stays with it. */
+TEST_F(nl, enter_orphans_stay_with_the_joined)
+{
+	struct inst_cfg cfg = {}, jcfg;
+	struct proc p[16], *x;
+	struct inst in, j;
+	long long id;
+	int n;
+
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	id = inst_id(&self->s, in.pid);
+	ASSERT_NE(0, id);
+	jcfg = joiner(in.pid);
+	jcfg.orphan = true;
+	ASSERT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
+	ASSERT_EQ(0, inst_start(&j, &jcfg));
+	EXPECT_EQ(0, j.r.see[0]) TH_LOG("the clone3() did not join");
+	ASSERT_GT(j.r.orphan, 0);
+	EXPECT_EQ((long)j.pid, j.r.orphan_ppid)
+		TH_LOG("the orphan went to %ld, not to the joined process %d",
+		       j.r.orphan_ppid, j.pid);
+	n = do_ps(&self->s, id, NULL, false, p, 16, NULL);
+	x = n > 0 ? find_pid(p, n, j.r.orphan) : NULL;
+	ASSERT_NE(NULL, x);
+	EXPECT_EQ((long long)j.pid, x->ppid);
+	EXPECT_STREQ("nlt-orphan", x->comm);
+	/* Released, the joined process reaps it (else it exits with 109). */
+	EXPECT_EQ(0, inst_stop(&j));
 	EXPECT_EQ(0, inst_stop(&in));
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
+}
+
+/* The first process exits: joined processes are killed with the rest. */
+TEST_F(nl, enter_teardown_kills_the_joined)
+{
+	struct inst_cfg cfg = {}, jcfg;
+	struct proc p[16];
+	struct inst in, j;
+	long long id;
+	int n;
+
+	ASSERT_EQ(0, inst_start(&in, &cfg));
+	id = inst_id(&self->s, in.pid);
+	ASSERT_NE(0, id);
+	jcfg = joiner(in.pid);
+	jcfg.children = 1;
+	ASSERT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
+	ASSERT_EQ(0, inst_start(&j, &jcfg));
+	EXPECT_EQ(0, j.r.see[0]) TH_LOG("the clone3() did not join");
+	EXPECT_EQ(3, do_ps(&self->s, id, NULL, false, p, 16, NULL));
+
+	close(in.release);
+	in.release = -1;
+	EXPECT_EQ(0, inst_reap(&in, 10000));
+	EXPECT_EQ(SIGKILL, inst_reap(&j, 10000));
+	long end = now_ms() + SETTLE_MS;
+
+	while ((n = do_ps(&self->s, id, NULL, true, p, 16, NULL)) > 0 &&
+	       now_ms() < end)
+		sleep_ms(20);
+	EXPECT_EQ(0, n) TH_LOG("the joined process's child survived");
+	close(j.release);
+	close(j.pidfd);
+	close(in.pidfd);
+	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
 }
 
 /* set-name */
@@ -1211,35 +2005,31 @@ TEST_F(nl, set_name)
 TEST_F(nl, malformed)
 {
 	struct inst_cfg cfg = {};
-	struct mnl_reply r;
 	struct mnl_req q;
 	struct inst in;
 	long long id;
-	int ret, off;
+	int off;
 
 	ASSERT_EQ(0, inst_start(&in, &cfg));
 	id = inst_id(&self->s, in.pid);
 	ASSERT_NE(0, id);
 	ASSERT_EQ(0, set_name(&self->s, id, "nlt-bad"));
 
-#define CASE(what, want, msg, at)                                          \
-	do {                                                               \
-		ret = do_req(&self->s, &q, &r);                            \
-		EXPECT_TRUE(ack_is(_metadata, what, ret, &r, want, msg, at)); \
-	} while (0)
+#define CASE(what, want, msg, at) \
+	EXPECT_TRUE(req_is(_metadata, &self->s, &q, what, want, msg, at))
 
 	/* Neither id nor name; both. */
 	mnl_req(&self->s, &q, MULT_CMD_KILL, 0);
-	CASE("kill, no instance", -EINVAL, EXT_NO_TARGET, -1);
+	CASE("kill, no instance", -EINVAL, EXT_NO_TARGET3, -1);
 	mnl_req(&self->s, &q, MULT_CMD_KILL, 0);
 	mnl_put_u32(&q, MULT_A_INSTANCE_SIGNAL, SIGTERM);
-	CASE("kill, signal only", -EINVAL, EXT_NO_TARGET, -1);
+	CASE("kill, signal only", -EINVAL, EXT_NO_TARGET3, -1);
 	mnl_req(&self->s, &q, MULT_CMD_KILL, 0);
 	mnl_put_u32(&q, MULT_A_INSTANCE_ID, id);
 	off = mnl_put_str(&q, MULT_A_INSTANCE_NAME, "nlt-bad");
 	CASE("kill, id and name", -EINVAL, EXT_BOTH, off);
 	mnl_req(&self->s, &q, MULT_CMD_ENTER, 0);
-	CASE("enter, no instance", -EINVAL, EXT_NO_TARGET, -1);
+	CASE("enter, no instance", -EINVAL, EXT_NO_TARGET3, -1);
 
 	/* Wrong types and lengths. */
 	__u16 u16 = id;
@@ -1375,21 +2165,12 @@ static void expect_refused(struct mnl *s, long long id, const char *msg,
 	mnl_put_str(&q, MULT_A_INSTANCE_NAME, "stolen");
 	ret = do_req(s, &q, &r);
 	CHILD_CHECK(ret == -EPERM && !strcmp(r.msg, msg));
-	mnl_req(s, &q, MULT_CMD_ENTER, 0);
-	mnl_put_u32(&q, MULT_A_INSTANCE_ID, id);
-	ret = do_req(s, &q, &r);
+	ret = enter_inst(s, id, NULL, -1, &r);
+	CHILD_CHECK(ret == -EPERM && !strcmp(r.msg, msg));
+	ret = get_inst(s, id, NULL, -1, NULL, &r);
 	CHILD_CHECK(ret == -EPERM && !strcmp(r.msg, msg));
 	if (group_refused)
 		CHILD_CHECK(subscribe(s) == -1 && errno == EPERM);
-}
-
-static int wait_child(pid_t pid)
-{
-	int status;
-
-	if (waitpid(pid, &status, 0) != pid)
-		return -1;
-	return status;
 }
 
 enum who { NOBODY, NOBODY_OLD_SOCKET, ROOT_NO_SYS_ADMIN, USERNS_ROOT };
