@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The child side of instfork (run_child) and its report pipe, driven with a
-// plain fork(): exactly the code that runs after instfork() in the tool.
+// The child side of starting a command (mult::run_child, shared by instfork
+// and instctl exec) and its report pipe, driven with a plain fork(): exactly
+// the code that runs after instfork() in the tools.
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -11,14 +12,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "child.hpp"
 #include "mult/fd.hpp"
 #include "mult/pidfd.hpp"
+#include "mult/spawn.hpp"
 #include "test_util.hpp"
 
-using instfork::ChildFailure;
-using instfork::ChildStage;
-using instfork::Config;
+using mult::ChildFailure;
+using mult::ChildStage;
+using Config = mult::CommandSpec;
 
 namespace {
 
@@ -38,14 +39,15 @@ Outcome run_plan(const Config& config)
         return outcome;
     sigset_t mask;
     sigemptyset(&mask);
-    const auto plan = instfork::make_child_plan(config, {"PATH=/usr/bin:/bin"}, mask,
-                                                pipe->write.get());
+    Config spec = config;
+    spec.envp = {"PATH=/usr/bin:/bin"};
+    const auto plan = mult::make_child_plan(spec, mask, pipe->write.get());
     const pid_t pid = ::fork();
     if (pid == 0)
-        instfork::run_child(plan);
+        mult::run_child(plan);
     EXPECT_GT(pid, 0);
     pipe->write.reset();
-    auto report = instfork::read_child_report(pipe->read.get());
+    auto report = mult::read_child_report(pipe->read.get());
     EXPECT_TRUE(report.has_value()) << (report ? "" : report.error().message());
     if (report)
         outcome.failure = *report;
@@ -58,7 +60,7 @@ Outcome run_plan(const Config& config)
 Config command(std::vector<std::string> argv)
 {
     Config c;
-    c.command = std::move(argv);
+    c.argv = std::move(argv);
     return c;
 }
 
@@ -86,8 +88,8 @@ TEST(ChildExec, MissingPathReportsEnoent)
     EXPECT_EQ(o.failure->stage, ChildStage::exec);
     EXPECT_EQ(o.failure->err, ENOENT);
     EXPECT_EQ(o.status, mult::ExitStatus::exited(127));
-    EXPECT_EQ(instfork::exit_code_for(*o.failure), 127);
-    EXPECT_EQ(instfork::describe(*o.failure, c),
+    EXPECT_EQ(mult::exit_code_for(*o.failure), 127);
+    EXPECT_EQ(mult::describe(*o.failure, c),
               "cannot execute '/nonexistent/mult-test-command': No such file or directory");
 }
 
@@ -97,7 +99,7 @@ TEST(ChildExec, CommandNotInPathReportsEnoent)
     const Outcome o = run_plan(c);
     ASSERT_TRUE(o.failure.has_value());
     EXPECT_EQ(o.failure->err, ENOENT);
-    EXPECT_EQ(instfork::exit_code_for(*o.failure), 127);
+    EXPECT_EQ(mult::exit_code_for(*o.failure), 127);
 }
 
 TEST(ChildExec, NonExecutableFileReportsEacces)
@@ -111,8 +113,8 @@ TEST(ChildExec, NonExecutableFileReportsEacces)
     ASSERT_TRUE(o.failure.has_value());
     EXPECT_EQ(o.failure->stage, ChildStage::exec);
     EXPECT_EQ(o.failure->err, EACCES);
-    EXPECT_EQ(instfork::exit_code_for(*o.failure), 126);
-    EXPECT_EQ(instfork::describe(*o.failure, c),
+    EXPECT_EQ(mult::exit_code_for(*o.failure), 126);
+    EXPECT_EQ(mult::describe(*o.failure, c),
               "cannot execute '" + file.string() + "': Permission denied");
 }
 
@@ -122,7 +124,7 @@ TEST(ChildExec, DirectoryReportsEacces)
     const Outcome o = run_plan(command({dir.path().string()}));
     ASSERT_TRUE(o.failure.has_value());
     EXPECT_EQ(o.failure->err, EACCES);
-    EXPECT_EQ(instfork::exit_code_for(*o.failure), 126);
+    EXPECT_EQ(mult::exit_code_for(*o.failure), 126);
 }
 
 TEST(ChildExec, ChdirFailureIsReportedBeforeExec)
@@ -134,8 +136,8 @@ TEST(ChildExec, ChdirFailureIsReportedBeforeExec)
     EXPECT_EQ(o.failure->stage, ChildStage::chdir);
     EXPECT_EQ(o.failure->err, ENOENT);
     EXPECT_EQ(o.status, mult::ExitStatus::exited(125));
-    EXPECT_EQ(instfork::exit_code_for(*o.failure), 125);
-    EXPECT_EQ(instfork::describe(*o.failure, c),
+    EXPECT_EQ(mult::exit_code_for(*o.failure), 125);
+    EXPECT_EQ(mult::describe(*o.failure, c),
               "cannot change directory to '/nonexistent/mult-test-dir': No such file or directory");
 }
 
@@ -153,7 +155,7 @@ TEST(ChildExec, UnopenedPassFdIsReported)
     EXPECT_EQ(o.failure->stage, ChildStage::pass_fd);
     EXPECT_EQ(o.failure->err, EBADF);
     EXPECT_EQ(o.failure->fd, raw);
-    EXPECT_EQ(instfork::describe(*o.failure, c),
+    EXPECT_EQ(mult::describe(*o.failure, c),
               "cannot pass fd " + std::to_string(raw) + ": Bad file descriptor");
 }
 
@@ -163,21 +165,21 @@ TEST(ChildExec, ShortReportIsAProtocolError)
     ASSERT_TRUE(pipe.has_value());
     ASSERT_EQ(::write(pipe->write.get(), "abc", 3), 3);
     pipe->write.reset();
-    auto r = instfork::read_child_report(pipe->read.get());
+    auto r = mult::read_child_report(pipe->read.get());
     ASSERT_FALSE(r.has_value());
     EXPECT_EQ(r.error().code, EPROTO);
 }
 
 TEST(ChildExec, ExitCodeForEachStage)
 {
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::exec, ENOENT, -1}), 127);
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::exec, ENOTDIR, -1}), 127);
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::exec, EACCES, -1}), 126);
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::exec, ENOEXEC, -1}), 126);
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::exec, E2BIG, -1}), 126);
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::chdir, ENOENT, -1}), 125);
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::close_fds, EINTR, -1}), 125);
-    EXPECT_EQ(instfork::exit_code_for({ChildStage::pass_fd, EBADF, 3}), 125);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::exec, ENOENT, -1}), 127);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::exec, ENOTDIR, -1}), 127);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::exec, EACCES, -1}), 126);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::exec, ENOEXEC, -1}), 126);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::exec, E2BIG, -1}), 126);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::chdir, ENOENT, -1}), 125);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::close_fds, EINTR, -1}), 125);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::pass_fd, EBADF, 3}), 125);
 }
 
 TEST(ChildExec, SignalMaskIsRestoredForTheCommand)

@@ -5,11 +5,11 @@
 
 #include <cstring>
 
-#include "child.hpp"
 #include "environment.hpp"
+#include "mult/spawn.hpp"
 
 using instfork::build_environment;
-using instfork::CStringArray;
+using mult::CStringArray;
 using instfork::EnvAssignment;
 
 using Strings = std::vector<std::string>;
@@ -86,7 +86,7 @@ TEST(CStringArray, EmptyIsJustNull)
 TEST(KeepList, StdioPassedAndReportSortedUnique)
 {
     const std::vector<int> pass{9, 4, 4};
-    EXPECT_EQ(instfork::keep_list(pass, 6), (std::vector<int>{0, 1, 2, 4, 6, 9}));
-    EXPECT_EQ(instfork::keep_list({}, -1), (std::vector<int>{0, 1, 2}));
-    EXPECT_EQ(instfork::keep_list({}, 1), (std::vector<int>{0, 1, 2}));
+    EXPECT_EQ(mult::keep_list(pass, 6), (std::vector<int>{0, 1, 2, 4, 6, 9}));
+    EXPECT_EQ(mult::keep_list({}, -1), (std::vector<int>{0, 1, 2}));
+    EXPECT_EQ(mult::keep_list({}, 1), (std::vector<int>{0, 1, 2}));
 }

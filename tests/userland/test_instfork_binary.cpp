@@ -79,5 +79,6 @@ TEST(InstforkBinary, NameWithoutModule)
         GTEST_SKIP() << "the mult management module is loaded";
     const auto r = instfork_run({"--name", "web", "--", "/bin/true"});
     EXPECT_EQ(r.status, mult::ExitStatus::exited(125));
-    EXPECT_EQ(r.err, "instfork: --name needs the mult management module (not loaded)\n");
+    EXPECT_EQ(r.err, "instfork: --name needs the mult management module (mult_mgmt.ko); it is not "
+                     "loaded\n");
 }

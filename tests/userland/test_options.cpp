@@ -179,7 +179,20 @@ TEST(Options, EnvMustBeNameEqualsValue)
 TEST(Options, EmptyValuesRejected)
 {
     expect_usage_error({"--chdir", "", "true"}, "--chdir: the directory must not be empty");
-    expect_usage_error({"--name", "", "true"}, "--name: the name must not be empty");
+    expect_usage_error({"--name", "", "true"}, "--name '': the name is empty");
+}
+
+TEST(Options, NameMustBeUsable)
+{
+    // The module's rule, checked before any child exists.
+    expect_usage_error({"--name", "a b", "true"},
+                       "--name 'a b': the name has a character outside A-Z a-z 0-9 . _ -");
+    expect_usage_error({"--name", std::string(32, 'x'), "true"}, "the name is 32 characters long");
+    // Digits only would read as an id in instctl.
+    expect_usage_error({"--name", "42", "true"},
+                       "--name '42': a name of digits only would read as an instance id");
+    EXPECT_EQ(parse_ok({"--name", std::string(31, 'x'), "true"}).name, std::string(31, 'x'));
+    EXPECT_EQ(parse_ok({"--name", "web-1.a_b", "true"}).name, "web-1.a_b");
 }
 
 TEST(Options, Help)

@@ -2,7 +2,8 @@
 //
 // instfork's parent side (instfork::run) end to end, with fork() standing in
 // for instfork(): exit statuses, exec failures, environment, --chdir,
-// --pass-fd, fd closing, signal relaying, --detach, --print-id, --name.
+// --pass-fd, fd closing, signal relaying, --detach, --print-id, --name (with
+// a stand-in for the module: what is tested is the order and the cleanup).
 #include <gtest/gtest.h>
 
 #include <cerrno>
@@ -14,10 +15,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "child.hpp"
 #include "mult/fd.hpp"
 #include "mult/kernel.hpp"
 #include "mult/pidfd.hpp"
+#include "mult/spawn.hpp"
 #include "options.hpp"
 #include "runner.hpp"
 #include "test_util.hpp"
@@ -34,7 +35,13 @@ struct RunResult {
 
 struct Fixture {
     int spawn_calls = 0;
-    bool module_loaded = false;
+    // --name: what opening the module gives (ENOENT: not loaded), and what
+    // naming then does. The calls are recorded.
+    mult::Result<void> module = mult::make_error(ENOENT, "generic netlink family 'mult'");
+    std::function<mult::Result<void>(pid_t)> name_result = [](pid_t) -> mult::Result<void> {
+        return {};
+    };
+    std::vector<std::pair<pid_t, std::string>> named;
     std::vector<std::string> environment{"PATH=/usr/bin:/bin", "FROM_PARENT=yes"};
 
     instfork::Hooks hooks()
@@ -57,7 +64,15 @@ struct Fixture {
                     return std::unexpected(pidfd.error());
                 return mult::Child{pid, std::move(*pidfd)};
             },
-            [this] { return module_loaded; },
+            [this]() -> mult::Result<instfork::Namer> {
+                if (!module)
+                    return std::unexpected(module.error());
+                return [this](pid_t pid, int pidfd, const std::string& name) -> mult::Result<void> {
+                    EXPECT_GE(pidfd, 0);
+                    named.emplace_back(pid, name);
+                    return name_result(pid);
+                };
+            },
             [this] { return environment; },
         };
     }
@@ -191,7 +206,7 @@ TEST(Runner, OnlyStdioAndPassedFdsReachTheCommand)
     // Exactly stdio (those open here) and the passed fd: not the stray fd, and
     // none of run()'s own (signalfd, report pipe, pidfd).
     std::string expected;
-    for (const int fd : instfork::keep_list(std::vector<int>{cap.pipe.write.get()}, -1))
+    for (const int fd : mult::keep_list(std::vector<int>{cap.pipe.write.get()}, -1))
         if (mult::fd_is_open(fd))
             expected += std::to_string(fd) + "\n";
     EXPECT_EQ(cap.read(), expected);
@@ -303,18 +318,63 @@ TEST(Runner, NameNeedsManagementModule)
     Fixture f;
     const RunResult r = f.run({"--name", "web", "--", "true"});
     EXPECT_EQ(r.code, 125);
-    EXPECT_EQ(r.err, "instfork: --name needs the mult management module (not loaded)\n");
+    EXPECT_EQ(r.err, "instfork: --name needs the mult management module (mult_mgmt.ko); it is not "
+                     "loaded\n");
+    EXPECT_EQ(f.spawn_calls, 0) << "no child when the module is missing";
+}
+
+TEST(Runner, NameOtherConnectFailureIsReported)
+{
+    Fixture f;
+    f.module = mult::make_error(EACCES, "genl_connect");
+    const RunResult r = f.run({"--name", "web", "--", "true"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "instfork: --name: genl_connect: Permission denied\n");
     EXPECT_EQ(f.spawn_calls, 0);
 }
 
-TEST(Runner, NameWithModuleIsNotImplementedYet)
+TEST(Runner, NameIsSetBeforeTheCommandRuns)
 {
     Fixture f;
-    f.module_loaded = true;
-    const RunResult r = f.run({"--name", "web", "--", "true"});
+    f.module = {};
+    Capture cap;
+    // The namer writes into the pipe the command writes to after it: the
+    // order in the pipe is the order of events.
+    f.name_result = [&cap](pid_t) -> mult::Result<void> {
+        EXPECT_EQ(::write(cap.pipe.write.get(), "named;", 6), 6);
+        return {};
+    };
+    const RunResult r = f.run({"--name", "web", "--pass-fd", cap.fd(), "--", "/bin/sh", "-c",
+                               "printf ran >&" + cap.fd()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(cap.read(), "named;ran");
+    ASSERT_EQ(f.named.size(), 1U);
+    EXPECT_GT(f.named[0].first, 0);
+    EXPECT_EQ(f.named[0].second, "web");
+}
+
+TEST(Runner, NamingFailureKillsAndReapsTheHeldChild)
+{
+    Fixture f;
+    f.module = {};
+    Capture cap;
+    pid_t child = 0;
+    f.name_result = [&child](pid_t pid) -> mult::Result<void> {
+        child = pid;
+        return std::unexpected(mult::Error{EEXIST, "set-name of instance 3 to 'web'",
+                                           "name already used by instance 2"});
+    };
+    const RunResult r = f.run({"--name", "web", "--pass-fd", cap.fd(), "--", "/bin/sh", "-c",
+                               "printf ran >&" + cap.fd()});
     EXPECT_EQ(r.code, 125);
-    EXPECT_NE(r.err.find("not implemented"), std::string::npos) << r.err;
-    EXPECT_EQ(f.spawn_calls, 0);
+    EXPECT_EQ(r.err, "instfork: --name web: set-name of instance 3 to 'web': name already used by "
+                     "instance 2 (File exists)\n");
+    EXPECT_EQ(cap.read(), "") << "the command must never have run";
+    ASSERT_GT(child, 0);
+    // Reaped already: no such child any more.
+    errno = 0;
+    EXPECT_EQ(::waitpid(child, nullptr, WNOHANG), -1);
+    EXPECT_EQ(errno, ECHILD);
 }
 
 TEST(Runner, SpawnFailureIsExplained)
@@ -324,7 +384,7 @@ TEST(Runner, SpawnFailureIsExplained)
         c.command = {"true"};
         instfork::Hooks hooks{
             [err]() -> mult::Result<mult::Child> { return mult::make_error(err, "clone3"); },
-            [] { return false; },
+            []() -> mult::Result<instfork::Namer> { return mult::make_error(ENOENT, "mult"); },
             [] { return std::vector<std::string>{}; },
         };
         std::ostringstream out;

@@ -4,17 +4,7 @@
 #include <algorithm>
 #include <iterator>
 
-#include <unistd.h>
-
 namespace instfork {
-
-CStringArray::CStringArray(std::vector<std::string> strings) : strings_(std::move(strings))
-{
-    ptrs_.reserve(strings_.size() + 1);
-    for (std::string& s : strings_)
-        ptrs_.push_back(s.data());
-    ptrs_.push_back(nullptr);
-}
 
 std::vector<std::string> build_environment(std::span<const std::string> base, bool clear,
                                            std::span<const EnvAssignment> assignments)
@@ -37,14 +27,6 @@ std::vector<std::string> build_environment(std::span<const std::string> base, bo
         *it = std::move(entry);
         env.erase(std::remove_if(std::next(it), env.end(), has_name), env.end());
     }
-    return env;
-}
-
-std::vector<std::string> current_environment()
-{
-    std::vector<std::string> env;
-    for (char** p = environ; p != nullptr && *p != nullptr; ++p)
-        env.emplace_back(*p);
     return env;
 }
 

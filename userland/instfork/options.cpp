@@ -15,6 +15,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mult/mgmt.hpp"
 #include "mult/version.hpp"
 
 namespace instfork {
@@ -80,7 +81,8 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     app->option_defaults()->disable_flag_override();
 
     app->add_option("--name", raw.name,
-                    "Name the instance (needs the mult management module)")
+                    "Name the instance (1-31 of A-Z a-z 0-9 . _ -, not only digits; needs the\n"
+                    "management module mult_mgmt.ko). cmd starts once the name is set")
         ->type_name("NAME");
     app->add_option("--chdir", raw.chdir, "Change to DIR in the instance before running cmd")
         ->type_name("DIR");
@@ -192,8 +194,10 @@ std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string>
 
     Config cfg;
     if (app->count("--name") > 0) {
-        if (raw.name.empty())
-            return std::unexpected(usage_error("--name: the name must not be empty"));
+        // Checked here, not only by the module: a bad name is a usage error
+        // and must not cost a child that is then killed.
+        if (auto problem = mult::mgmt::new_name_problem(raw.name))
+            return std::unexpected(usage_error("--name '" + raw.name + "': " + *problem));
         cfg.name = raw.name;
     }
     if (app->count("--chdir") > 0) {

@@ -10,15 +10,17 @@
 #include <utility>
 #include <vector>
 
+#include "mult/spawn.hpp"
+
 namespace instfork {
 
 // Exit codes of instfork itself. The command's own status is passed through;
 // 125/126/127 follow env(1), nohup(1) and the shells, so scripts can tell
 // "instfork failed" from "the command could not be run" from "the command ran".
-inline constexpr int kExitUsage = 2;         // bad command line
-inline constexpr int kExitFailure = 125;     // instfork could not start the command
-inline constexpr int kExitCannotExec = 126;  // command found but not executable
-inline constexpr int kExitNotFound = 127;    // command not found
+inline constexpr int kExitUsage = 2;                                  // bad command line
+inline constexpr int kExitFailure = mult::kExitSpawnFailure;          // 125: instfork failed
+inline constexpr int kExitCannotExec = mult::kExitCannotExec;         // 126: not executable
+inline constexpr int kExitNotFound = mult::kExitNotFound;             // 127: not found
 
 struct EnvAssignment {
     std::string name;

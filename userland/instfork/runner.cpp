@@ -1,89 +1,43 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// Supervision loop: poll(2) on a signalfd (relayed signals), the pidfd
-// (termination) and the exec-report pipe (did the command start?).
-//
-// The relayed signals are blocked *before* the child is created and read from
-// a signalfd, so none is lost between clone3() and the loop, and none can kill
-// instfork itself while it still owes the caller the child's status.
+// instfork's parent side over mult::Launch: checks, --name, supervision, and
+// what each outcome means for instfork's exit status and messages.
 #include "runner.hpp"
 
 #include <cerrno>
-#include <cstdio>
+#include <memory>
 #include <ostream>
-#include <poll.h>
-#include <sys/signalfd.h>
-#include <unistd.h>
 
-#include "child.hpp"
 #include "environment.hpp"
 #include "mult/fd.hpp"
-#include "mult/genl.hpp"
 #include "mult/kernel.hpp"
-#include "mult/pidfd.hpp"
+#include "mult/mgmt.hpp"
 
 namespace instfork {
 namespace {
 
-// Blocks the relayed signals for the lifetime of the object and restores the
-// previous mask afterwards. Signals that are still pending then (they arrived
-// after the child was reaped) are discarded first, so a late ^C does not kill
-// instfork on its way out with the child's status.
-class SignalRelay {
-public:
-    SignalRelay()
-    {
-        sigemptyset(&relayed_);
-        for (const int sig : kForwardedSignals)
-            sigaddset(&relayed_, sig);
-        ::sigprocmask(SIG_BLOCK, &relayed_, &saved_);
-    }
-    ~SignalRelay()
-    {
-        if (fd_)
-            drain();
-        ::sigprocmask(SIG_SETMASK, &saved_, nullptr);
-    }
-    SignalRelay(const SignalRelay&) = delete;
-    SignalRelay& operator=(const SignalRelay&) = delete;
-
-    mult::Result<void> open()
-    {
-        const int fd = ::signalfd(-1, &relayed_, SFD_CLOEXEC | SFD_NONBLOCK);
-        if (fd < 0)
-            return mult::errno_error("signalfd");
-        fd_.reset(fd);
-        return {};
-    }
-
-    [[nodiscard]] int fd() const noexcept { return fd_.get(); }
-    [[nodiscard]] const sigset_t& saved_mask() const noexcept { return saved_; }
-
-    // The next pending relayed signal, 0 if none.
-    int next()
-    {
-        signalfd_siginfo info{};
-        const ssize_t n = ::read(fd_.get(), &info, sizeof info);
-        if (n != static_cast<ssize_t>(sizeof info))
-            return 0;
-        return static_cast<int>(info.ssi_signo);
-    }
-
-private:
-    void drain()
-    {
-        while (next() != 0) {
-        }
-    }
-
-    sigset_t relayed_{};
-    sigset_t saved_{};
-    mult::UniqueFd fd_;
-};
-
 std::ostream& fail(std::ostream& err, const std::string& message)
 {
     return err << "instfork: " << message << '\n';
+}
+
+// Names the instance over netlink, giving the module the pidfd of its first
+// process: unlike a pid number, it cannot name some other process.
+Namer mgmt_namer(std::shared_ptr<mult::mgmt::Client> client)
+{
+    return [client](pid_t, int pidfd, const std::string& name) -> mult::Result<void> {
+        return client->set_name(mult::mgmt::InstancePidfd{pidfd}, name);
+    };
+}
+
+mult::CommandSpec command_spec(const Config& config, const Hooks& hooks)
+{
+    return mult::CommandSpec{
+        config.command,
+        build_environment(hooks.environment(), config.clear_env, config.env),
+        config.chdir,
+        config.pass_fds,
+    };
 }
 
 }  // namespace
@@ -92,26 +46,21 @@ Hooks default_hooks()
 {
     return Hooks{
         [] { return mult::instfork(); },
-        [] { return mult::management_module_loaded(); },
-        [] { return current_environment(); },
+        []() -> mult::Result<Namer> {
+            auto client = mult::mgmt::Client::connect();
+            if (!client)
+                return std::unexpected(client.error());
+            return mgmt_namer(std::make_shared<mult::mgmt::Client>(std::move(*client)));
+        },
+        [] { return mult::current_environment(); },
     };
 }
 
 int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostream& err)
 {
-    if (config.name) {
-        if (!hooks.management_module_loaded()) {
-            fail(err, "--name needs the mult management module (not loaded)");
-            return kExitFailure;
-        }
-        // The module's netlink ABI for set-name is not fixed yet.
-        fail(err, "--name: naming instances is not implemented in this instfork yet");
-        return kExitFailure;
-    }
-
     // A --pass-fd must name an fd that is open now. Checking before instfork
-    // opens anything also guarantees that its own fds (pipe, signalfd) never
-    // take one of those numbers.
+    // opens anything also guarantees that its own fds (pipes, signalfd,
+    // netlink socket) never take one of those numbers.
     for (const int fd : config.pass_fds) {
         if (!mult::fd_is_open(fd)) {
             fail(err, "--pass-fd " + std::to_string(fd) + ": not an open file descriptor");
@@ -119,105 +68,69 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         }
     }
 
-    SignalRelay relay;
+    Namer namer;
+    if (config.name) {
+        auto opened = hooks.open_namer();
+        if (!opened) {
+            if (opened.error().code == ENOENT)
+                fail(err, "--name needs the mult management module (mult_mgmt.ko); it is not loaded");
+            else
+                fail(err, "--name: " + opened.error().message());
+            return kExitFailure;
+        }
+        namer = std::move(*opened);
+    }
+
+    mult::SignalFd relay(kForwardedSignals);
     if (auto r = relay.open(); !r) {
         fail(err, r.error().message());
         return kExitFailure;
     }
-    auto pipe = mult::make_pipe();
-    if (!pipe) {
-        fail(err, pipe.error().message());
+    auto launch = mult::Launch::prepare(command_spec(config, hooks), relay.saved_mask(),
+                                        config.name.has_value());
+    if (!launch) {
+        fail(err, launch.error().message());
         return kExitFailure;
     }
 
-    const ChildPlan plan = make_child_plan(
-        config, build_environment(hooks.environment(), config.clear_env, config.env),
-        relay.saved_mask(), pipe->write.get());
-
-    // Anything still buffered would otherwise be written by both processes
-    // (the child's copy of the buffer is lost at exec, but be explicit).
     out.flush();
     err.flush();
-    std::fflush(nullptr);
-
-    auto child = hooks.spawn();
-    if (!child) {
-        fail(err, mult::describe_instfork_error(child.error().code));
+    if (auto r = launch->start(hooks.spawn); !r) {
+        fail(err, mult::describe_instfork_error(r.error().code));
         return kExitFailure;
     }
-    if (child->in_child())
-        run_child(plan);  // never returns
+    const pid_t pid = launch->pid();
 
-    pipe->write.reset();  // so the report pipe reads EOF once the exec succeeds
-    const pid_t pid = child->pid;
-    const int pidfd = child->pidfd.get();
+    if (config.name) {
+        // The child is held: on failure, leaving this scope kills and reaps it.
+        if (auto r = namer(pid, launch->pidfd(), *config.name); !r) {
+            fail(err, "--name " + *config.name + ": " + r.error().message());
+            return kExitFailure;
+        }
+        if (auto r = launch->release(); !r) {
+            fail(err, r.error().message());
+            return kExitFailure;
+        }
+    }
     if (config.print_id)
         err << "instfork: instance pid " << pid << '\n' << std::flush;
 
-    std::optional<ChildFailure> failure;
-    bool report_done = false;
-    auto finish_report = [&]() -> bool {
-        auto r = read_child_report(pipe->read.get());
-        report_done = true;
-        pipe->read.reset();
-        if (!r) {
-            fail(err, r.error().message());
-            return false;
-        }
-        failure = *r;
-        return true;
-    };
-
-    for (;;) {
-        pollfd fds[3] = {
-            {relay.fd(), POLLIN, 0},
-            {pidfd, POLLIN, 0},
-            {report_done ? -1 : pipe->read.get(), POLLIN, 0},
-        };
-        // With --detach, signals are not relayed: the child is on its own.
-        if (config.detach)
-            fds[0].fd = -1;
-        if (::poll(fds, 3, -1) < 0) {
-            if (errno == EINTR)
-                continue;
-            fail(err, mult::errno_string(errno));
-            return kExitFailure;
-        }
-
-        if (fds[0].revents & POLLIN) {
-            for (int sig = relay.next(); sig != 0; sig = relay.next()) {
-                // ESRCH: the child is already gone; its status follows.
-                if (auto r = mult::pidfd_send_signal(pidfd, sig); !r && r.error().code != ESRCH)
-                    fail(err, "cannot forward signal: " + r.error().message());
-            }
-        }
-
-        if (!report_done && (fds[2].revents & (POLLIN | POLLHUP))) {
-            if (!finish_report())
-                return kExitFailure;
-            if (config.detach && !failure) {
-                out << pid << '\n' << std::flush;
-                return 0;
-            }
-        }
-
-        if (fds[1].revents & POLLIN) {
-            // The child is dead, so its end of the pipe is closed: this read
-            // cannot block.
-            if (!report_done && !finish_report())
-                return kExitFailure;
-            auto status = mult::wait_pidfd(pidfd);
-            if (!status) {
-                fail(err, status.error().message());
-                return kExitFailure;
-            }
-            if (failure) {
-                fail(err, describe(*failure, config));
-                return exit_code_for(*failure);
-            }
-            return status->shell_code();
-        }
+    // With --detach, signals are not relayed: the child is on its own.
+    auto outcome = launch->supervise(config.detach ? nullptr : &relay, config.detach,
+                                     [&err](const mult::Error& e) { fail(err, e.message()); });
+    if (!outcome) {
+        fail(err, outcome.error().message());
+        return kExitFailure;
     }
+    if (outcome->failure) {
+        fail(err, mult::describe(*outcome->failure, launch->spec()));
+        return outcome->exit_code();
+    }
+    if (!outcome->status) {  // --detach: the command is running
+        out << pid << '\n' << std::flush;
+        return 0;
+    }
+    return outcome->exit_code();
 }
 
 }  // namespace instfork

@@ -1,33 +1,37 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
-// The parent side of instfork: start the child, forward signals, wait, and
-// turn what happened into instfork's exit status.
+// The parent side of instfork: start the child, name its instance, forward
+// signals, wait, and turn what happened into instfork's exit status. The
+// mechanics (hold, relay, wait) are mult::Launch, shared with instctl exec.
 #pragma once
 
 #include <functional>
 #include <iosfwd>
+#include <string>
+#include <vector>
 
 #include "mult/error.hpp"
 #include "mult/instfork.hpp"
+#include "mult/supervise.hpp"
 #include "options.hpp"
 
 namespace instfork {
 
-// The signals instfork relays to the instance's first process. That process
-// leads its own session without a controlling terminal (design R4), so
-// terminal-generated signals (^C, ^\, window size changes) only ever reach
-// instfork; relaying them makes the instance behave like a foreground job.
-// Job-control stops (^Z) are not relayed: they stop instfork only.
-inline constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-                                            SIGUSR1, SIGUSR2, SIGWINCH};
+using mult::kForwardedSignals;
+
+// Names the instance whose first process is `pid`, of which `pidfd` is a
+// pidfd (what the module is given).
+using Namer = std::function<mult::Result<void>(pid_t pid, int pidfd, const std::string& name)>;
 
 // What run() needs from the outside world, replaceable by the tests.
 struct Hooks {
     // Creates the child: mult::instfork() in production; the host tests use
     // fork() + pidfd_open() since the host kernel has no instances.
     std::function<mult::Result<mult::Child>()> spawn;
-    // Whether the mult generic netlink family is registered (for --name).
-    std::function<bool()> management_module_loaded;
+    // For --name, called before the child exists so that a missing module
+    // costs no child: connects to the management module (ENOENT: not
+    // loaded) and returns what names the instance once it exists.
+    std::function<mult::Result<Namer>()> open_namer;
     // The environment the command starts from (before --clear-env/--env).
     std::function<std::vector<std::string>()> environment;
 };
@@ -38,6 +42,10 @@ struct Hooks {
 // Runs the command described by `config`; returns instfork's exit status.
 // Messages go to `err` prefixed with "instfork: "; --detach prints the pid on
 // `out`. Restores the caller's signal mask before returning.
+//
+// With --name the child is held before it runs anything until its instance
+// is named; if naming fails the child is killed and reaped, and run()
+// returns 125.
 [[nodiscard]] int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostream& err);
 
 }  // namespace instfork

@@ -16,20 +16,23 @@ std::string errno_string(int code)
 
 std::string Error::message() const
 {
+    std::string reason = errno_string(code);
+    if (!detail.empty())
+        reason = detail + " (" + reason + ")";
     if (context.empty())
-        return errno_string(code);
-    return context + ": " + errno_string(code);
+        return reason;
+    return context + ": " + reason;
 }
 
 std::unexpected<Error> make_error(int code, std::string context)
 {
-    return std::unexpected(Error{code, std::move(context)});
+    return std::unexpected(Error{code, std::move(context), {}});
 }
 
 std::unexpected<Error> errno_error(const char* context)
 {
     const int saved = errno;
-    return std::unexpected(Error{saved, context});
+    return std::unexpected(Error{saved, context, {}});
 }
 
 }  // namespace mult

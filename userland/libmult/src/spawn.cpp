@@ -1,16 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0-only
-#include "child.hpp"
+//
+// The child side of starting a command: the steps between clone3() and
+// execve(), all async-signal-safe, and the report of a failed step.
+#include "mult/spawn.hpp"
 
 #include <algorithm>
-#include <climits>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <type_traits>
 #include <unistd.h>
 
 #include "mult/fd.hpp"
 
-namespace instfork {
+namespace mult {
 namespace {
 
 static_assert(std::is_trivially_copyable_v<ChildFailure>);
@@ -21,10 +24,42 @@ static_assert(sizeof(ChildFailure) <= PIPE_BUF);
     const ChildFailure failure{stage, err, failed_fd};
     while (::write(fd, &failure, sizeof failure) < 0 && errno == EINTR) {
     }
-    ::_exit(stage == ChildStage::exec ? kExitNotFound : kExitFailure);
+    ::_exit(stage == ChildStage::exec ? kExitNotFound : kExitSpawnFailure);
+}
+
+// Blocks until the parent writes the release byte. Anything else (EOF: the
+// parent gave up and closed its end, or died) means: run nothing.
+void wait_for_release(const ChildPlan& plan) noexcept
+{
+    if (plan.hold_fd < 0)
+        return;
+    // Our copy of the write end would keep the pipe from ever reading EOF.
+    ::close(plan.hold_peer_fd);
+    char byte = 0;
+    ssize_t n;
+    while ((n = ::read(plan.hold_fd, &byte, 1)) < 0 && errno == EINTR) {
+    }
+    if (n != 1)
+        ::_exit(kExitSpawnFailure);
 }
 
 }  // namespace
+
+CStringArray::CStringArray(std::vector<std::string> strings) : strings_(std::move(strings))
+{
+    ptrs_.reserve(strings_.size() + 1);
+    for (std::string& s : strings_)
+        ptrs_.push_back(s.data());
+    ptrs_.push_back(nullptr);
+}
+
+std::vector<std::string> current_environment()
+{
+    std::vector<std::string> env;
+    for (char** p = environ; p != nullptr && *p != nullptr; ++p)
+        env.emplace_back(*p);
+    return env;
+}
 
 std::vector<int> keep_list(std::span<const int> pass_fds, int report_fd)
 {
@@ -38,15 +73,14 @@ std::vector<int> keep_list(std::span<const int> pass_fds, int report_fd)
     return keep;
 }
 
-ChildPlan make_child_plan(const Config& config, std::vector<std::string> environment,
-                          const sigset_t& sigmask, int report_fd)
+ChildPlan make_child_plan(const CommandSpec& spec, const sigset_t& sigmask, int report_fd)
 {
     ChildPlan plan;
-    plan.keep_fds = keep_list(config.pass_fds, report_fd);
-    plan.pass_fds = config.pass_fds;
-    plan.chdir = config.chdir;
-    plan.argv = CStringArray(config.command);
-    plan.envp = CStringArray(std::move(environment));
+    plan.keep_fds = keep_list(spec.pass_fds, report_fd);
+    plan.pass_fds = spec.pass_fds;
+    plan.chdir = spec.chdir;
+    plan.argv = CStringArray(spec.argv);
+    plan.envp = CStringArray(spec.envp);
     plan.sigmask = sigmask;
     plan.report_fd = report_fd;
     return plan;
@@ -56,11 +90,13 @@ void run_child(const ChildPlan& plan) noexcept
 {
     const int report = plan.report_fd;
 
-    if (const int err = mult::async_safe::close_fds_except(plan.keep_fds); err != 0)
+    wait_for_release(plan);
+
+    if (const int err = async_safe::close_fds_except(plan.keep_fds); err != 0)
         report_and_exit(report, ChildStage::close_fds, err);
 
     for (const int fd : plan.pass_fds)
-        if (const int err = mult::async_safe::set_cloexec(fd, false); err != 0)
+        if (const int err = async_safe::set_cloexec(fd, false); err != 0)
             report_and_exit(report, ChildStage::pass_fd, err, fd);
 
     if (plan.chdir && ::chdir(plan.chdir->c_str()) != 0)
@@ -78,7 +114,7 @@ void run_child(const ChildPlan& plan) noexcept
     report_and_exit(report, ChildStage::exec, errno);
 }
 
-mult::Result<std::optional<ChildFailure>> read_child_report(int fd)
+Result<std::optional<ChildFailure>> read_child_report(int fd)
 {
     ChildFailure failure;
     auto* bytes = reinterpret_cast<char*>(&failure);
@@ -88,7 +124,7 @@ mult::Result<std::optional<ChildFailure>> read_child_report(int fd)
         if (n < 0) {
             if (errno == EINTR)
                 continue;
-            return mult::errno_error("reading the child's exec report");
+            return errno_error("reading the child's exec report");
         }
         if (n == 0)
             break;
@@ -97,32 +133,32 @@ mult::Result<std::optional<ChildFailure>> read_child_report(int fd)
     if (got == 0)
         return std::optional<ChildFailure>{};
     if (got != sizeof failure)
-        return mult::make_error(EPROTO, "short exec report from the child");
+        return make_error(EPROTO, "short exec report from the child");
     return std::optional<ChildFailure>{failure};
 }
 
 int exit_code_for(const ChildFailure& failure) noexcept
 {
     if (failure.stage != ChildStage::exec)
-        return kExitFailure;
+        return kExitSpawnFailure;
     return (failure.err == ENOENT || failure.err == ENOTDIR) ? kExitNotFound : kExitCannotExec;
 }
 
-std::string describe(const ChildFailure& failure, const Config& config)
+std::string describe(const ChildFailure& failure, const CommandSpec& spec)
 {
-    const std::string reason = mult::errno_string(failure.err);
+    const std::string reason = errno_string(failure.err);
     switch (failure.stage) {
     case ChildStage::close_fds:
         return "cannot close inherited file descriptors: " + reason;
     case ChildStage::pass_fd:
         return "cannot pass fd " + std::to_string(failure.fd) + ": " + reason;
     case ChildStage::chdir:
-        return "cannot change directory to '" + config.chdir.value_or("") + "': " + reason;
+        return "cannot change directory to '" + spec.chdir.value_or("") + "': " + reason;
     case ChildStage::exec:
         break;
     }
-    const std::string cmd = config.command.empty() ? std::string() : config.command.front();
+    const std::string cmd = spec.argv.empty() ? std::string() : spec.argv.front();
     return "cannot execute '" + cmd + "': " + reason;
 }
 
-}  // namespace instfork
+}  // namespace mult

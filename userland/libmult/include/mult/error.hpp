@@ -12,14 +12,27 @@
 
 #include <expected>
 #include <string>
+#include <utility>
 
 namespace mult {
 
 struct Error {
+    Error() = default;
+    // Not an aggregate, so that Error{code, context} needs no detail (and
+    // -Wmissing-field-initializers stays quiet in callers).
+    Error(int code_, std::string context_, std::string detail_ = {})
+        : code(code_), context(std::move(context_)), detail(std::move(detail_))
+    {
+    }
+
     int code = 0;          // an errno value (EINVAL, EPERM, ...)
     std::string context;   // what was attempted, e.g. "clone3(CLONE_NEWINST)"
+    // The kernel's own explanation when it gave one (a netlink extended ack,
+    // e.g. "no instance with this name"): more precise than strerror(code).
+    std::string detail;
 
-    // "context: strerror(code)", or just strerror(code) without a context.
+    // "context: strerror(code)", or just strerror(code) without a context;
+    // with a detail, "context: detail (strerror(code))".
     [[nodiscard]] std::string message() const;
 };
 

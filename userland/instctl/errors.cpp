@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "errors.hpp"
+
+#include <cerrno>
+
+namespace instctl {
+
+int exit_code_for(const mult::Error& error, Stage stage) noexcept
+{
+    switch (error.code) {
+    case ENOENT:
+        return stage == Stage::connect ? kExitNoModule : kExitNoInstance;
+    case EPERM:
+    case EACCES:
+        return kExitPermission;
+    default:
+        return kExitFailure;
+    }
+}
+
+std::string error_message(const mult::Error& error, Stage stage)
+{
+    if (stage == Stage::connect && error.code == ENOENT)
+        return "the mult management module (mult_mgmt.ko) is not loaded: " + error.message() +
+               "; load it with 'modprobe mult_mgmt' or 'insmod mult_mgmt.ko'";
+    if (!error.detail.empty())
+        return error.message();  // the kernel said why
+
+    // No extended ack: the errno alone, with what it means for this family.
+    mult::Error e = error;
+    switch (error.code) {
+    case EPERM:
+    case EACCES:
+        e.detail = "needs CAP_SYS_ADMIN in the initial user namespace, from outside any instance";
+        break;
+    case ESRCH:
+        e.detail = "the instance is ending: its first process has exited";
+        break;
+    case EBUSY:
+        e.detail = "another process is already armed to enter this instance";
+        break;
+    case EOPNOTSUPP:
+        e.detail = "the management module or the kernel does not support this operation";
+        break;
+    default:
+        break;
+    }
+    return e.message();
+}
+
+const char* exit_status_help()
+{
+    return "Exit status:\n"
+           "  0  success\n"
+           "  1  other failure\n"
+           "  2  usage error\n"
+           "  3  no such instance\n"
+           "  4  permission denied (needs CAP_SYS_ADMIN in the initial user namespace,\n"
+           "     and a caller outside any instance)\n"
+           "  5  the management module mult_mgmt.ko is not loaded\n"
+           "  exec: the command's status (128+N if signal N killed it), 125 if instctl\n"
+           "  failed (the message says why), 126 if the command cannot be executed,\n"
+           "  127 if it was not found.\n";
+}
+
+}  // namespace instctl

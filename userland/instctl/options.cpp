@@ -1,0 +1,387 @@
+// SPDX-License-Identifier: GPL-2.0-only
+//
+// Option parsing with CLI11: one subcommand per operation.
+//
+// exec's command is cut off before CLI11 sees the arguments, as instfork
+// does: CLI11 would otherwise parse the command's own options ("ls -l")
+// as instctl's, and take a "--" for an option value.
+#include "options.hpp"
+
+#include <algorithm>
+#include <array>
+#include <charconv>
+#include <map>
+
+#include <CLI/CLI.hpp>
+
+#include "errors.hpp"
+#include "mult/version.hpp"
+#include "signals.hpp"
+
+namespace instctl {
+namespace {
+
+struct SubcommandText {
+    const char* name;
+    const char* usage;
+    const char* description;
+    const char* footer;
+};
+
+// Help texts: usage line, one-line description, then examples and notes.
+constexpr std::array<SubcommandText, 7> kSubcommands{{
+    {"list", "instctl [--json] list",
+     "List the live instances, in id order.",
+     "Columns: ID, PARENT (the instance it was created in, - for the root),\n"
+     "DEPTH, NAME (- if unnamed), FIRST-PID, PROCS and THREADS (zombies\n"
+     "included), STARTED (age), STATUS of the first process (running,\n"
+     "exited N, killed by SIG). An instance stays listed while something\n"
+     "refers to it, after its first process has exited.\n"
+     "With --json: an array of objects with the keys id, parent_id, depth,\n"
+     "name, first_pid, nr_processes, nr_threads, start_time_ns (CLOCK_BOOTTIME),\n"
+     "age_seconds, exit_status (wait status), status, exit_code, signal,\n"
+     "core_dumped (null where it does not apply).\n"
+     "\n"
+     "Examples:\n"
+     "  instctl list\n"
+     "  instctl --json list | jq '.[] | select(.name == \"web\") | .id'\n"},
+    {"ps", "instctl [--json] ps [--threads] ID|NAME",
+     "List the processes of one instance (not of the instances nested in it).",
+     "Columns: PID, TGID, PPID (global numbers; the first process shows its\n"
+     "creator), UID (in the initial user namespace), STATE (as in\n"
+     "/proc/PID/stat), COMM.\n"
+     "With --json: an array of objects with the keys pid, tgid, ppid, uid,\n"
+     "state, comm.\n"
+     "\n"
+     "Examples:\n"
+     "  instctl ps web\n"
+     "  instctl ps --threads 3\n"},
+    {"kill", "instctl kill [-s SIG] ID|NAME",
+     "Send a signal to every process of an instance and of the instances nested\n"
+     "in it. A process forking at the same time cannot escape.",
+     "SIG is a name (TERM, SIGTERM, hup, RTMIN+1) or a number from 1 to 64;\n"
+     "the default is TERM. Fails (status 1) when no process was left to signal.\n"
+     "\n"
+     "Examples:\n"
+     "  instctl kill web\n"
+     "  instctl kill -s KILL 3\n"
+     "  instctl kill --signal 9 3\n"},
+    {"exec", "instctl exec [--chdir DIR] ID|NAME [--] CMD [ARGS...]",
+     "Run a command inside a running instance (like jexec).",
+     "The command joins the instance as a member: a new session without a\n"
+     "controlling terminal, not traced, a subreaper for what it starts. It\n"
+     "gets instctl's stdin, stdout, stderr and environment, and no other file\n"
+     "descriptor. instctl relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,\n"
+     "SIGUSR2 and SIGWINCH to it, waits for it and exits with its status.\n"
+     "\n"
+     "Exit status: the command's (128+N if signal N killed it), 2 for a usage\n"
+     "error, 125 if instctl failed (no such instance, instance ending, another\n"
+     "process entering it, permission, module not loaded: the message says\n"
+     "which), 126 if the command cannot be executed, 127 if it was not found.\n"
+     "\n"
+     "Examples:\n"
+     "  instctl exec web -- sh\n"
+     "  instctl exec --chdir /srv 3 -- ls -l\n"},
+    {"watch", "instctl [--json] watch [--count N]",
+     "Print instances as they are created and emptied, until SIGINT or SIGTERM.",
+     "created: an instance got its first process (id, first pid).\n"
+     "emptied: its first process exited and every other process of it was sent\n"
+     "SIGKILL (id, how the first process ended).\n"
+     "With --json: one object per line with the keys event (created or\n"
+     "emptied), id, first_pid (created), exit_status, status, exit_code,\n"
+     "signal, core_dumped (emptied). Events the module could not queue are\n"
+     "counted in 'instctl info' (events dropped).\n"
+     "\n"
+     "Examples:\n"
+     "  instctl watch\n"
+     "  instctl --json watch --count 1\n"},
+    {"info", "instctl [--json] info",
+     "Show the management module's ABI version, the limits and the counts.",
+     "Lines: ABI version, max depth (kernel.mult.max_depth), max instances\n"
+     "(kernel.mult.max_instances), live instances, events dropped.\n"
+     "With --json: an object with the keys abi_version, max_depth,\n"
+     "max_instances, nr_instances, events_dropped.\n"
+     "\n"
+     "Example:\n"
+     "  instctl info\n"},
+    {"name", "instctl name ID|NAME NEWNAME",
+     "Name an instance, or rename it.",
+     "NEWNAME: 1 to 31 characters of A-Z a-z 0-9 . _ -, not only digits (a\n"
+     "string of digits names an instance by id), unique among live instances.\n"
+     "\n"
+     "Examples:\n"
+     "  instctl name 3 web\n"
+     "  instctl name web web-old\n"},
+}};
+
+constexpr const char* kTopUsage = "instctl [--json] COMMAND [options] [args]";
+
+const SubcommandText* find_subcommand(std::string_view name)
+{
+    const auto it = std::ranges::find_if(kSubcommands,
+                                         [&](const SubcommandText& s) { return s.name == name; });
+    return it == kSubcommands.end() ? nullptr : &*it;
+}
+
+// CLI11 2.1's default usage line ("instctl ps [OPTIONS] instance") would
+// hide where --json and exec's command go.
+class Formatter : public CLI::Formatter {
+public:
+    std::string make_usage(const CLI::App* app, std::string) const override
+    {
+        const SubcommandText* sub = find_subcommand(app->get_name());
+        return std::string("Usage: ") + (sub != nullptr ? sub->usage : kTopUsage) + "\n";
+    }
+};
+
+struct Raw {
+    bool json = false;
+    bool version = false;
+    std::string instance;
+    bool threads = false;
+    std::string signal = "TERM";
+    std::string chdir;
+    std::string count;
+    std::string new_name;
+};
+
+std::string top_footer()
+{
+    std::string text =
+        "An instance is given by its id (a decimal number) or its name. Every\n"
+        "command needs CAP_SYS_ADMIN in the initial user namespace, a caller\n"
+        "outside any instance and the management module mult_mgmt.ko.\n"
+        "'instctl COMMAND --help' describes each command.\n"
+        "\n"
+        "Examples:\n"
+        "  instctl list\n"
+        "  instctl ps web\n"
+        "  instctl kill -s KILL web\n"
+        "  instctl exec web -- sh -c 'echo inside'\n"
+        "  instctl --json watch\n"
+        "\n";
+    return text + exit_status_help();
+}
+
+std::unique_ptr<CLI::App> make_app(Raw& raw)
+{
+    auto app = std::make_unique<CLI::App>(
+        "Manage mult instances (isolated process trees) through the management module.",
+        "instctl");
+    app->formatter(std::make_shared<Formatter>());
+    app->footer(top_footer());
+    // Flags given a value ("--json=1") are rejected rather than counted.
+    app->option_defaults()->disable_flag_override();
+    // --json is also accepted after the command ("instctl list --json").
+    app->fallthrough();
+    app->require_subcommand(0, 1);
+
+    app->add_flag("--json", raw.json, "Print JSON for scripts (list, ps, info, watch)");
+    app->add_flag("--version", raw.version, "Print the version and exit");
+
+    const auto sub = [&](const char* name) {
+        const SubcommandText* text = find_subcommand(name);
+        CLI::App* s = app->add_subcommand(name, text->description);
+        s->footer(std::string(text->footer) + "\nRun 'instctl --help' for the exit statuses.");
+        return s;
+    };
+    const auto instance = [&](CLI::App* s) {
+        s->add_option("instance", raw.instance, "The instance: its id or its name")
+            ->type_name("ID|NAME")
+            ->required();
+    };
+
+    sub("list");
+
+    CLI::App* ps = sub("ps");
+    ps->add_flag("--threads", raw.threads, "One line per thread instead of per process");
+    instance(ps);
+
+    CLI::App* kill = sub("kill");
+    kill->add_option("-s,--signal", raw.signal, "Signal to send (default TERM)")->type_name("SIG");
+    instance(kill);
+
+    CLI::App* exec = sub("exec");
+    exec->add_option("--chdir", raw.chdir, "Change to DIR in the instance before running CMD")
+        ->type_name("DIR");
+    instance(exec);
+
+    CLI::App* watch = sub("watch");
+    watch->add_option("--count", raw.count, "Exit after N events")->type_name("N");
+
+    sub("info");
+
+    CLI::App* name = sub("name");
+    instance(name);
+    name->add_option("newname", raw.new_name, "The new name")->type_name("NEWNAME")->required();
+    return app;
+}
+
+bool looks_like_option(const std::string& arg)
+{
+    return arg.size() > 1 && arg[0] == '-';
+}
+
+// Where exec's command starts in `args` (args.size() if nowhere), given the
+// index of "exec"; `options_end` receives the end of what CLI11 parses
+// (which excludes a "--").
+std::size_t find_exec_command(std::span<const std::string> args, std::size_t exec_at,
+                              std::size_t& options_end)
+{
+    bool have_instance = false;
+    for (std::size_t i = exec_at + 1; i < args.size(); ++i) {
+        const std::string& arg = args[i];
+        if (arg == "--") {
+            options_end = i;
+            return i + 1;
+        }
+        if (looks_like_option(arg)) {
+            // --chdir is exec's only option with a separate value.
+            if (arg == "--chdir" && i + 1 < args.size() && args[i + 1] != "--")
+                ++i;
+            continue;
+        }
+        if (have_instance) {
+            options_end = i;
+            return i;
+        }
+        have_instance = true;
+    }
+    options_end = args.size();
+    return args.size();
+}
+
+// Index of the subcommand's name: the first argument that is not one of
+// the global flags. args.size() if none.
+std::size_t find_subcommand_at(std::span<const std::string> args)
+{
+    for (std::size_t i = 0; i < args.size(); ++i)
+        if (!looks_like_option(args[i]))
+            return i;
+    return args.size();
+}
+
+std::expected<std::uint64_t, std::string> parse_count(const std::string& text)
+{
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+    if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || n == 0)
+        return std::unexpected("--count: '" + text + "' is not a number of events (1 or more)");
+    return n;
+}
+
+}  // namespace
+
+std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string> args)
+{
+    Raw raw;
+    auto app = make_app(raw);
+
+    const std::size_t sub_at = find_subcommand_at(args);
+    const std::string sub_name = sub_at < args.size() ? args[sub_at] : std::string();
+    const auto usage_error = [&](const std::string& message) {
+        const std::string help = find_subcommand(sub_name) != nullptr
+                                     ? "instctl " + sub_name + " --help"
+                                     : std::string("instctl --help");
+        const std::string prefix = find_subcommand(sub_name) != nullptr ? "instctl " + sub_name
+                                                                        : std::string("instctl");
+        return std::unexpected(EarlyExit{
+            kExitUsage, {}, prefix + ": " + message + "\nTry '" + help + "' for more information.\n"});
+    };
+    if (sub_at < args.size() && find_subcommand(sub_name) == nullptr)
+        return usage_error("unknown command '" + sub_name +
+                           "' (commands: list, ps, kill, exec, watch, info, name)");
+
+    std::size_t options_end = args.size();
+    std::size_t command_at = args.size();
+    if (sub_name == "exec")
+        command_at = find_exec_command(args, sub_at, options_end);
+
+    // CLI11 wants argv order reversed in its vector interface.
+    std::vector<std::string> reversed(args.begin(),
+                                      args.begin() + static_cast<std::ptrdiff_t>(options_end));
+    std::ranges::reverse(reversed);
+    try {
+        app->parse(reversed);
+    } catch (const CLI::CallForHelp&) {
+        return std::unexpected(EarlyExit{0, app->help(), {}});
+    } catch (const CLI::ParseError& e) {
+        return usage_error(e.what());
+    }
+
+    if (raw.version)
+        return std::unexpected(
+            EarlyExit{0, std::string("instctl (mult) ") + mult::kVersion + "\n", {}});
+    if (sub_name.empty())
+        return usage_error(std::string("missing command\nUsage: ") + kTopUsage);
+
+    Options opts;
+    opts.json = raw.json;
+    static const std::map<std::string, Command, std::less<>> commands{
+        {"list", Command::list}, {"ps", Command::ps},     {"kill", Command::kill},
+        {"exec", Command::exec}, {"watch", Command::watch}, {"info", Command::info},
+        {"name", Command::name},
+    };
+    opts.command = commands.at(sub_name);
+
+    const bool takes_instance = opts.command == Command::ps || opts.command == Command::kill ||
+                                opts.command == Command::exec || opts.command == Command::name;
+    if (takes_instance) {
+        auto ref = mult::mgmt::parse_instance_ref(raw.instance);
+        if (!ref)
+            return usage_error(ref.error());
+        opts.instance = std::move(*ref);
+    }
+
+    switch (opts.command) {
+    case Command::ps:
+        opts.threads = raw.threads;
+        break;
+    case Command::kill: {
+        auto sig = parse_signal(raw.signal);
+        if (!sig)
+            return usage_error("-s: " + sig.error());
+        opts.signal = *sig;
+        break;
+    }
+    case Command::exec:
+        if (!raw.chdir.empty())
+            opts.chdir = raw.chdir;
+        else if (app->get_subcommand("exec")->count("--chdir") > 0)
+            return usage_error("--chdir: the directory must not be empty");
+        opts.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(command_at), args.end());
+        if (opts.argv.empty())
+            return usage_error(std::string("missing command to run\nUsage: ") +
+                               find_subcommand("exec")->usage);
+        if (opts.argv.front().empty())
+            return usage_error("the command name must not be empty");
+        break;
+    case Command::watch:
+        if (app->get_subcommand("watch")->count("--count") > 0) {
+            auto n = parse_count(raw.count);
+            if (!n)
+                return usage_error(n.error());
+            opts.count = *n;
+        }
+        break;
+    case Command::name:
+        if (auto problem = mult::mgmt::new_name_problem(raw.new_name))
+            return usage_error("'" + raw.new_name + "': " + *problem);
+        opts.new_name = raw.new_name;
+        break;
+    case Command::list:
+    case Command::info:
+        break;
+    }
+    return opts;
+}
+
+std::expected<Options, EarlyExit> parse_command_line(int argc, const char* const* argv)
+{
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i)
+        args.emplace_back(argv[i]);
+    return parse_command_line(args);
+}
+
+}  // namespace instctl
