@@ -1358,11 +1358,11 @@ TEST_F(nl, pidfd_attribute)
 	ASSERT_NE(0, id);
 	devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(devnull, 0);
-	closed = dup(devnull);
-	ASSERT_GE(closed, 0);
-	close(closed);
 	mine = sys_pidfd_open(getpid(), 0);	/* the root instance */
 	ASSERT_GE(mine, 0);
+	closed = dup(devnull);	/* closed at once: a free number */
+	ASSERT_GE(closed, 0);
+	close(closed);
 
 	for (size_t i = 0; i < ARRAY_SIZE(ops); i++) {
 		bool naming = ops[i].cmd == MULT_CMD_SET_NAME;
