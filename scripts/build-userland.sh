@@ -5,6 +5,9 @@
 # Usage: build-userland.sh BUILD_DIR
 set -euo pipefail
 build=${1:?usage: build-userland.sh BUILD_DIR}
+# Absolute: the path goes into the CMake cache (a relative runtime output
+# directory would be taken relative to each target's own build folder).
+mkdir -p "$build" && build=$(cd "$build" && pwd)
 top=$(cd "$(dirname "$0")/.." && pwd)
 jobs=${JOBS:-$(nproc)}
 if [ ! -f "$top/CMakeLists.txt" ]; then
