@@ -235,8 +235,12 @@ static struct mult_instance *mult_nl_target(struct nlattr **attrs,
 		return ERR_PTR(-EINVAL);
 	}
 	if (!!id + !!name + !!pidfd > 1) {
-		NL_SET_ERR_MSG_ATTR(extack, name ?: pidfd,
-				    "give the instance by one of id, name and pidfd");
+		if (pidfd_attr)
+			NL_SET_ERR_MSG_ATTR(extack, name ?: pidfd,
+					    "give the instance by one of id, name and pidfd");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, name,
+					    "give the instance by id or by name, not both");
 		return ERR_PTR(-EINVAL);
 	}
 	if (pidfd)

@@ -92,6 +92,7 @@
 #define EXT_NO_TARGET "instance missing: give its id or its name"
 #define EXT_NO_TARGET3 "instance missing: give its id, its name or a pidfd"
 #define EXT_BOTH "give the instance by one of id, name and pidfd"
+#define EXT_BOTH2 "give the instance by id or by name, not both"
 #define EXT_NOT_PIDFD "not a pidfd of the caller"
 #define EXT_PIDFD_ROOT "the pidfd's process is in no instance"
 #define EXT_NO_ID "no instance with this id"

@@ -2109,7 +2109,7 @@ TEST_F(nl, malformed)
 	mnl_req(&self->s, &q, MULT_CMD_PS, NLM_F_DUMP);
 	mnl_put_u32(&q, MULT_A_PROCESS_ID, id);
 	off = mnl_put_str(&q, MULT_A_PROCESS_NAME, "nlt-bad");
-	CASE("ps, id and name", -EINVAL, EXT_BOTH, off);
+	CASE("ps, id and name", -EINVAL, EXT_BOTH2, off);
 	mnl_req(&self->s, &q, MULT_CMD_PS, NLM_F_DUMP);
 	off = mnl_put_str(&q, MULT_A_PROCESS_NAME, "nope");
 	CASE("ps, unknown name", -ENOENT, EXT_NO_NAME, off);
