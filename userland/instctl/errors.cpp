@@ -20,9 +20,9 @@ int exit_code_for(const mult::Error& error, Stage stage) noexcept
 
 std::string error_message(const mult::Error& error, Stage stage)
 {
-    if (stage == Stage::connect && error.code == ENOENT)
-        return "the mult management module (mult_mgmt.ko) is not loaded: " + error.message() +
-               "; load it with 'modprobe mult_mgmt' or 'insmod mult_mgmt.ko'";
+    if (stage == Stage::connect && error.code == ENOENT && error.detail.empty())
+        return "the mult management module (mult_mgmt.ko) is not loaded (no generic netlink "
+               "family 'mult'); load it with 'modprobe mult_mgmt' or 'insmod mult_mgmt.ko'";
     if (!error.detail.empty())
         return error.message();  // the kernel said why
 

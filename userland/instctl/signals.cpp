@@ -96,6 +96,9 @@ std::expected<int, std::string> parse_signal(std::string_view text)
     std::string name = upper(text);
     if (name.starts_with("SIG"))
         name.erase(0, 3);
+    // abbrev() is empty for the signals without a name (32, 33).
+    if (name.empty())
+        return std::unexpected("'" + std::string(text) + "' is not a signal name");
     if (auto rt = real_time(name))
         return *rt;
     for (int sig = 1; sig < SIGRTMIN; ++sig)
