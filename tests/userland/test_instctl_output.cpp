@@ -303,10 +303,11 @@ TEST(InstctlErrors, WithoutAKernelMessageTheErrnoIsExplained)
 
 TEST(InstctlErrors, HelpListsEveryStatus)
 {
-    const std::string help = instctl::exit_status_help();
+    const std::string help = instctl::exit_status_help(true);
     for (const char* line : {"0  success", "1  other failure", "2  usage error",
                              "3  no such instance", "4  permission denied",
                              "5  the management module mult_mgmt.ko is not loaded", "125", "126",
                              "127"})
         EXPECT_NE(help.find(line), std::string::npos) << line;
+    EXPECT_EQ(instctl::exit_status_help(false).find("exec"), std::string::npos);
 }

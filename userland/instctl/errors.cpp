@@ -48,19 +48,22 @@ std::string error_message(const mult::Error& error, Stage stage)
     return e.message();
 }
 
-const char* exit_status_help()
+std::string exit_status_help(bool with_exec)
 {
-    return "Exit status:\n"
-           "  0  success\n"
-           "  1  other failure\n"
-           "  2  usage error\n"
-           "  3  no such instance\n"
-           "  4  permission denied (needs CAP_SYS_ADMIN in the initial user namespace,\n"
-           "     and a caller outside any instance)\n"
-           "  5  the management module mult_mgmt.ko is not loaded\n"
-           "  exec: the command's status (128+N if signal N killed it), 125 if instctl\n"
-           "  failed (the message says why), 126 if the command cannot be executed,\n"
-           "  127 if it was not found.\n";
+    std::string text =
+        "Exit status:\n"
+        "  0  success\n"
+        "  1  other failure\n"
+        "  2  usage error\n"
+        "  3  no such instance\n"
+        "  4  permission denied (needs CAP_SYS_ADMIN in the initial user namespace,\n"
+        "     and a caller outside any instance)\n"
+        "  5  the management module mult_mgmt.ko is not loaded\n";
+    if (with_exec)
+        text += "  exec: the command's status (128+N if signal N killed it), 125 if instctl\n"
+                "  failed (the message says why), 126 if the command cannot be executed,\n"
+                "  127 if it was not found.\n";
+    return text;
 }
 
 }  // namespace instctl

@@ -28,7 +28,8 @@ enum class Stage { connect, request };
 // kernel's extended ack when it gave one, else a hint from the errno.
 [[nodiscard]] std::string error_message(const mult::Error& error, Stage stage);
 
-// The footer of `instctl --help` listing the exit statuses.
-[[nodiscard]] const char* exit_status_help();
+// The exit statuses for the help texts: 0 to 5, and with `with_exec` also
+// exec's (which passes the command's status through).
+[[nodiscard]] std::string exit_status_help(bool with_exec);
 
 }  // namespace instctl

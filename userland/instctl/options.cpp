@@ -160,7 +160,7 @@ std::string top_footer()
         "  instctl exec web -- sh -c 'echo inside'\n"
         "  instctl --json watch\n"
         "\n";
-    return text + exit_status_help();
+    return text + exit_status_help(true);
 }
 
 std::unique_ptr<CLI::App> make_app(Raw& raw)
@@ -182,7 +182,10 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     const auto sub = [&](const char* name) {
         const SubcommandText* text = find_subcommand(name);
         CLI::App* s = app->add_subcommand(name, text->description);
-        s->footer(std::string(text->footer) + "\nRun 'instctl --help' for the exit statuses.");
+        s->group("Commands");  // the heading in --help; CLI11 says "Subcommands"
+        // exec's footer has its own statuses: it passes the command's through.
+        s->footer(std::string(text->footer) +
+                  (std::string_view(name) == "exec" ? "" : "\n" + exit_status_help(false)));
         return s;
     };
     const auto instance = [&](CLI::App* s) {
