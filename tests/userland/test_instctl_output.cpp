@@ -139,6 +139,19 @@ TEST(PsOutput, TextAndJson)
         {"pid":4711,"tgid":4711,"ppid":120,"uid":65534,"state":"R","comm":"busy loop"}])"));
 }
 
+TEST(PsOutput, OddCommandNames)
+{
+    // Control characters would break the table; invalid UTF-8 the JSON.
+    const std::vector<Process> procs{{7, 7, 1, 0, 'S', "a\tb\nc"}, {8, 8, 1, 0, 'S', "x\xffy"}};
+    EXPECT_EQ(instctl::ps_text(procs),
+              "PID  TGID  PPID  UID  STATE  COMM\n"
+              "  7     7     1    0  S      a?b?c\n"
+              "  8     8     1    0  S      x\xffy\n");
+    const json j = json::parse(instctl::ps_json(procs));
+    EXPECT_EQ(j[0]["comm"], "a\tb\nc");
+    EXPECT_EQ(j[1]["comm"], "x\xef\xbf\xbdy") << "U+FFFD for the invalid byte";
+}
+
 TEST(InfoOutput, TextAndJson)
 {
     const Info info{1, 8, 1024, 3, 0};

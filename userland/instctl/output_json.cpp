@@ -38,9 +38,16 @@ void put_state(json& obj, const std::optional<std::uint32_t>& wait_status)
     obj["core_dumped"] = s.core_dumped;
 }
 
+// A command name (comm) is whatever bytes a process chose: invalid UTF-8
+// becomes U+FFFD instead of an exception from the JSON writer.
+std::string dump(const json& j, int indent)
+{
+    return j.dump(indent, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
 std::string document(const json& j)
 {
-    return j.dump(2) + "\n";
+    return dump(j, 2);
 }
 
 }  // namespace
@@ -102,7 +109,7 @@ std::string event_json(const mult::mgmt::Event& ev)
         o["exit_status"] = or_null(ev.exit_status);
         put_state(o, ev.exit_status);
     }
-    return o.dump() + "\n";
+    return dump(o, -1);
 }
 
 }  // namespace instctl

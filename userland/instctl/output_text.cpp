@@ -19,6 +19,17 @@ std::string or_dash(const std::optional<std::uint32_t>& v)
     return v ? std::to_string(*v) : std::string("-");
 }
 
+// A command name is whatever bytes a process chose (prctl PR_SET_NAME):
+// control characters would break the table, so they print as '?', as in
+// ps(1).
+std::string printable(std::string s)
+{
+    for (char& c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+            c = '?';
+    return s;
+}
+
 }  // namespace
 
 RunState run_state(const std::optional<std::uint32_t>& wait_status)
@@ -101,7 +112,7 @@ std::string ps_text(std::span<const mult::mgmt::Process> procs)
     std::vector<Row> rows;
     for (const auto& p : procs) {
         rows.push_back({std::to_string(p.pid), std::to_string(p.tgid), std::to_string(p.ppid),
-                        std::to_string(p.uid), std::string(1, p.state), p.comm});
+                        std::to_string(p.uid), printable(std::string(1, p.state)), printable(p.comm)});
     }
     return render_table(columns, rows);
 }
