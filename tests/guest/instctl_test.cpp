@@ -331,6 +331,52 @@ TEST_F(Instctl, ExecJoinsTheInstance)
     EXPECT_EQ(listed("gt-exec")["nr_processes"], 1) << "the joined process is gone again";
 }
 
+// exec checks where its child landed before letting it run (get with the
+// child's pidfd); here the normal path: the module itself lists the
+// command's process among the instance's, next to the first process.
+TEST_F(Instctl, ExecChildIsAMemberOfTheTargetInstance)
+{
+    HeldInstance web("gt-member");
+    ASSERT_TRUE(web.started());
+    const json before = listed("gt-member");
+    ASSERT_TRUE(before.is_object());
+    const int instances = nr_instances();
+
+    auto keep = mult::make_pipe();
+    ASSERT_TRUE(keep.has_value()) << keep.error().message();
+    // instctl exec closes every fd but stdio: the helper waits for EOF on
+    // its stdin, the read end of `keep`.
+    auto argv = helper_argv({"hold", "0"});
+    argv.insert(argv.begin(), {"exec", "gt-member", "--"});
+    SpawnOptions o = instctl_spawn(argv);
+    o.fds = {{0, keep->read.get()}};
+    Process p(std::move(o));
+    keep->read.reset();
+    ASSERT_TRUE(p.wait_stdout("\n")) << p.out() << p.err();
+    const auto pid = field(p.out(), "pid");
+    ASSERT_TRUE(pid) << p.out();
+    EXPECT_EQ(field(p.out(), "ppid"), "0") << p.out();
+
+    const auto ps = instctl({"--json", "ps", "gt-member"});
+    ASSERT_EQ(ps.status, ExitStatus::exited(0)) << ps.err;
+    std::vector<std::string> pids;
+    for (const json& proc : parse_json(ps))
+        pids.push_back(std::to_string(proc["pid"].get<int>()));
+    std::ranges::sort(pids);
+    std::vector<std::string> expected{std::to_string(web.pid()), *pid};
+    std::ranges::sort(expected);
+    EXPECT_EQ(pids, expected) << ps.out;
+    const json during = listed("gt-member");
+    EXPECT_EQ(during["id"], before["id"]);
+    EXPECT_EQ(during["nr_processes"], 2) << during;
+    EXPECT_EQ(nr_instances(), instances) << "exec created no instance";
+
+    keep->write.reset();
+    ASSERT_TRUE(p.wait()) << p.err();
+    EXPECT_EQ(p.status(), ExitStatus::exited(0)) << p.err();
+    EXPECT_EQ(p.err(), "");
+}
+
 TEST_F(Instctl, ExecPassesStatusesThrough)
 {
     HeldInstance web("gt-status");
@@ -352,7 +398,7 @@ TEST_F(Instctl, ExecIntoAMissingInstanceIs125)
 {
     const auto r = instctl({"exec", "gt-nosuch", "--", "/bin/true"});
     EXPECT_EQ(r.status, ExitStatus::exited(125));
-    EXPECT_EQ(r.err, "instctl: exec: enter instance 'gt-nosuch': no instance with this name (No such "
+    EXPECT_EQ(r.err, "instctl: exec: get instance 'gt-nosuch': no instance with this name (No such "
                      "file or directory)\n");
 }
 

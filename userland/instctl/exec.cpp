@@ -4,16 +4,20 @@
 //
 // The module's enter arms the calling process: its next
 // clone3(CLONE_NEWINST) makes the child a member of the instance instead of
-// the first process of a new one. So exec is instfork with one request in
-// front: everything else (fds, chdir, signal relay, waiting, exit status)
-// is mult::Launch, shared with instfork.
+// the first process of a new one. So exec is instfork with requests around
+// the fork: the target is resolved to its id first (get), the child is
+// created held, and it runs the command only once get with its pidfd has
+// confirmed that it is in that instance (exec.hpp). Everything else (fds,
+// chdir, signal relay, waiting, exit status) is mult::Launch, shared with
+// instfork.
+#include "exec.hpp"
+
 #include <cerrno>
 #include <ostream>
 
 #include "commands.hpp"
 #include "mult/instfork.hpp"
 #include "mult/kernel.hpp"
-#include "mult/supervise.hpp"
 
 namespace instctl {
 namespace {
@@ -24,7 +28,33 @@ int fail(std::ostream& err, const std::string& message)
     return mult::kExitSpawnFailure;
 }
 
+std::string instance(std::uint32_t id)
+{
+    return "instance " + std::to_string(id);
+}
+
 }  // namespace
+
+std::optional<std::string> join_problem(std::uint32_t target,
+                                        const mult::Result<mult::mgmt::Instance>& landed)
+{
+    if (!landed)
+        return "cannot tell whether the command's process joined " + instance(target) + ": " +
+               error_message(landed.error(), Stage::request) + "; the command was not run";
+    if (landed->id != target)
+        return instance(target) + " ended before the command could join it (its process was " +
+               "in a new " + instance(landed->id) + " instead); the command was not run";
+    return std::nullopt;
+}
+
+std::optional<std::string> verify_joined(mult::Launch& launch, std::uint32_t target,
+                                         const GetByPidfd& get)
+{
+    auto problem = join_problem(target, get(launch.pidfd()));
+    if (problem)
+        launch.discard();  // ends the new instance too: the child is its first process
+    return problem;
+}
 
 int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
 {
@@ -32,18 +62,25 @@ int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
     if (!client)
         return fail(err, error_message(client.error(), Stage::connect));
 
+    // The id, asked even when given: enter and the check below then name
+    // the same instance, whatever happens to the name meanwhile.
+    auto target = client->get(opts.instance);
+    if (!target)
+        return fail(err, error_message(target.error(), Stage::request));
+    const std::uint32_t id = target->id;
+
     mult::SignalFd relay(mult::kForwardedSignals);
     if (auto r = relay.open(); !r)
         return fail(err, r.error().message());
     auto launch = mult::Launch::prepare(
         mult::CommandSpec{opts.argv, mult::current_environment(), opts.chdir, {}},
-        relay.saved_mask(), false);
+        relay.saved_mask(), /*hold=*/true);
     if (!launch)
         return fail(err, launch.error().message());
 
     // Arm this process right before the fork: the kernel keeps the mark
     // with the caller until its next clone3(CLONE_NEWINST).
-    if (auto r = client->enter(opts.instance); !r)
+    if (auto r = client->enter(id); !r)
         return fail(err, error_message(r.error(), Stage::request));
 
     out.flush();
@@ -53,11 +90,20 @@ int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
         // ESRCH here: the instance's first process exited between enter
         // and the fork, and an ending instance takes no new member.
         if (e.code == ESRCH)
-            return fail(err, mult::mgmt::describe(opts.instance) +
-                                 " ended before the command could join it (ESRCH)");
-        return fail(err, "cannot start the command in " + mult::mgmt::describe(opts.instance) +
-                             ": " + mult::describe_instfork_error(e.code));
+            return fail(err, instance(id) + " is ending: its first process has exited");
+        return fail(err, "cannot start the command in " + instance(id) + ": " +
+                             mult::describe_instfork_error(e.code));
     }
+
+    // The child is held: if it is not in the instance, it is killed and
+    // reaped here, before it runs anything.
+    const auto get_by_pidfd = [&client](int pidfd) {
+        return client->get(mult::mgmt::InstancePidfd{pidfd});
+    };
+    if (auto problem = verify_joined(*launch, id, get_by_pidfd))
+        return fail(err, *problem);
+    if (auto r = launch->release(); !r)
+        return fail(err, r.error().message());
 
     auto outcome = launch->supervise(&relay, false, [&err](const mult::Error& e) {
         err << "instctl: exec: " << e.message() << '\n' << std::flush;

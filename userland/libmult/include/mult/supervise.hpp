@@ -100,6 +100,10 @@ public:
     // Lets a held child go on to exec.
     [[nodiscard]] Result<void> release();
 
+    // Kills (SIGKILL through the pidfd) and reaps a child still held, which
+    // so never runs anything; what the destructor does. No-op once released.
+    void discard() noexcept { kill_held(); }
+
     // Waits until the child exits (or, with `until_started`, only until the
     // command is running), relaying the signals read from `relay` (nullptr:
     // none) through the pidfd. A signal that cannot be relayed is reported
