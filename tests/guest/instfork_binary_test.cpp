@@ -2,16 +2,20 @@
 //
 // The instfork program (/usr/bin/instfork in the guest), run as a user runs
 // it, on the mult kernel: exit statuses, signal forwarding, descriptors,
-// stdio, --chdir, --env/--clear-env, --detach, --print-id, privilege, limits,
+// stdio, --chdir, --env/--clear-env, --detach and --print-id (with the
+// management module: the instance id), privilege, limits,
 // and that the command really is the first process of a new instance.
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <memory>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "guest_util.hpp"
 #include "mult/fd.hpp"
@@ -172,56 +176,195 @@ TEST_F(InstforkBinary, InstanceInsideAnInstance)
 }
 
 // --print-id, --detach
+//
+// With the management module loaded, instfork asks it for the instance id
+// (get with the first process's pidfd); without it, it says so (--print-id)
+// or prints the pid alone (--detach). InstforkBinary runs with the module
+// loaded or not (the full guest plan loads it before these tests, a small
+// boot may not), so it expects whichever format applies;
+// InstforkWithModule loads the module and checks the id against the
+// module's own list.
 
-TEST_F(InstforkBinary, PrintIdWritesTheInstancePidOnStderr)
+bool all_digits(const std::string& s)
 {
+    return !s.empty() && std::ranges::all_of(s, [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// "instfork: instance ID, first process pid PID\n" (module loaded) or
+// "instfork: first process pid PID (instance id unknown: mult_mgmt.ko is
+// not loaded)\n": the pid, and the id if there is one. nullopt if `err`
+// is neither.
+struct PrintedId {
+    std::string pid;
+    std::optional<std::string> id;
+};
+std::optional<PrintedId> parse_print_id(const std::string& err)
+{
+    const std::string with_id = "instfork: instance ";
+    const std::string pid_part = ", first process pid ";
+    const std::string without = "instfork: first process pid ";
+    const std::string unknown = " (instance id unknown: mult_mgmt.ko is not loaded)";
+    if (err.empty() || err.back() != '\n')
+        return std::nullopt;
+    const std::string line = err.substr(0, err.size() - 1);
+    if (line.find('\n') != std::string::npos)
+        return std::nullopt;
+    if (line.rfind(with_id, 0) == 0) {
+        const auto comma = line.find(pid_part);
+        if (comma == std::string::npos)
+            return std::nullopt;
+        PrintedId p{line.substr(comma + pid_part.size()), line.substr(with_id.size(), comma - with_id.size())};
+        return all_digits(p.pid) && all_digits(*p.id) ? std::optional(p) : std::nullopt;
+    }
+    if (line.rfind(without, 0) == 0 && line.size() > unknown.size() &&
+        line.substr(line.size() - unknown.size()) == unknown) {
+        PrintedId p{line.substr(without.size(), line.size() - unknown.size() - without.size()), std::nullopt};
+        return all_digits(p.pid) ? std::optional(p) : std::nullopt;
+    }
+    return std::nullopt;
+}
+
+TEST_F(InstforkBinary, PrintIdWritesTheInstanceIdAndPidOnStderr)
+{
+    const bool module = ManagementModule::loaded();
     const auto r = run(instfork_helper({"--print-id"}, {"whoami"}));
     ASSERT_TRUE(r.finished);
     ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
     const auto pid = field(r.out, "pid");
     ASSERT_TRUE(pid) << r.out;
+    const auto printed = parse_print_id(r.err);
+    ASSERT_TRUE(printed) << "unexpected --print-id output: '" << r.err << "'";
     // Pids are global: the number instfork prints is the one the command has.
-    EXPECT_EQ(r.err, "instfork: instance pid " + *pid + "\n");
+    EXPECT_EQ(printed->pid, *pid) << r.err;
+    EXPECT_EQ(printed->id.has_value(), module)
+        << (module ? "the module is loaded: the id must be there: " : "no module, no id: ") << r.err;
 }
+
+// A command started with `instfork --detach OPTIONS -- helper hold 10`,
+// running until release(); its stdout is the Process's.
+class Detached {
+public:
+    explicit Detached(const std::vector<std::string>& options)
+    {
+        keep_ = pipe_or_throw();
+        constexpr int kHoldFd = 10;
+        std::vector<std::string> all = options;
+        all.insert(all.end(), {"--detach", "--pass-fd", std::to_string(kHoldFd)});
+        SpawnOptions o;
+        o.argv = instfork_helper(all, {"hold", std::to_string(kHoldFd)});
+        o.fds = {{kHoldFd, keep_.read.get()}};
+        p_ = std::make_unique<Process>(std::move(o));
+        keep_.read.reset();
+    }
+    ~Detached() { release(); }
+    Detached(const Detached&) = delete;
+    Detached& operator=(const Detached&) = delete;
+
+    Process& process() { return *p_; }
+
+    // Waits for instfork's exit and for both lines on stdout: instfork's and
+    // the command's ("hold pid=PID ppid=0"), in either order (both write to
+    // the same pipe). False if that does not happen.
+    bool wait_lines()
+    {
+        if (!p_->wait(/*until_eof=*/false))
+            return false;
+        if (!p_->wait_stdout_until([](const std::string& out) { return std::ranges::count(out, '\n') >= 2; }))
+            return false;
+        for (const std::string& line : lines(p_->out()))
+            (line.rfind("hold ", 0) == 0 ? hold_line : instfork_line) = line;
+        return true;
+    }
+
+    void release() { keep_.write.reset(); }
+
+    std::string instfork_line;
+    std::string hold_line;
+
+private:
+    mult::Pipe keep_;
+    std::unique_ptr<Process> p_;
+};
 
 TEST_F(InstforkBinary, DetachPrintsThePidAndLeavesTheCommandRunning)
 {
-    // The command holds the read end of `keep` and runs until we close the
+    const bool module = ManagementModule::loaded();
+    // The command holds the read end of a pipe and runs until we close the
     // write end, long after instfork has exited.
-    auto keep = pipe_or_throw();
-    constexpr int kHoldFd = 10;
-    SpawnOptions o;
-    o.argv = instfork_helper({"--detach", "--pass-fd", std::to_string(kHoldFd)},
-                             {"hold", std::to_string(kHoldFd)});
-    o.fds = {{kHoldFd, keep.read.get()}};
-    Process p(std::move(o));
-    keep.read.reset();
-
-    ASSERT_TRUE(p.wait(/*until_eof=*/false)) << "instfork --detach did not exit; stderr: " << p.err();
+    Detached d({});
+    Process& p = d.process();
+    ASSERT_TRUE(d.wait_lines()) << "instfork --detach did not exit or print; stdout: " << p.out()
+                                << " stderr: " << p.err();
     EXPECT_EQ(p.status(), ExitStatus::exited(0)) << p.err();
-    // instfork's line ("PID\n") and the command's ("hold pid=PID ppid=0"), in
-    // either order: both write to the same pipe.
-    ASSERT_TRUE(p.wait_stdout_until([](const std::string& out) { return std::ranges::count(out, '\n') >= 2; }))
-        << p.out();
-    std::string instfork_line;
-    std::string hold_line;
-    for (const std::string& line : lines(p.out()))
-        (line.rfind("hold ", 0) == 0 ? hold_line : instfork_line) = line;
     EXPECT_EQ(lines(p.out()).size(), 2U) << p.out();
-    ASSERT_FALSE(hold_line.empty()) << p.out();
-    ASSERT_FALSE(instfork_line.empty()) << p.out();
-    EXPECT_TRUE(!instfork_line.empty() && std::ranges::all_of(instfork_line, [](char c) { return c >= '0' && c <= '9'; }))
-        << "--detach prints the pid alone on its line: '" << instfork_line << "'";
-    EXPECT_EQ(field(hold_line, "pid"), instfork_line) << p.out();
-    EXPECT_EQ(field(hold_line, "ppid"), "0") << p.out();
+    ASSERT_FALSE(d.hold_line.empty()) << p.out();
+    // "PID ID" with the module, "PID" alone without: one line, pid first.
+    const auto w = words(d.instfork_line);
+    ASSERT_EQ(w.size(), module ? 2U : 1U)
+        << "--detach prints '" << (module ? "PID ID" : "PID") << "': '" << d.instfork_line << "'";
+    EXPECT_TRUE(std::ranges::all_of(w, all_digits)) << d.instfork_line;
+    EXPECT_EQ(field(d.hold_line, "pid"), w[0]) << p.out();
+    EXPECT_EQ(field(d.hold_line, "ppid"), "0") << p.out();
     EXPECT_EQ(p.err(), "");
 
     // Still running after instfork's exit: it answers when released.
     EXPECT_EQ(p.out().find("released"), std::string::npos) << p.out();
-    keep.write.reset();
+    d.release();
     EXPECT_TRUE(p.wait_stdout("released\n")) << p.out();
     // Its stdout and stderr (ours) close when it exits.
     EXPECT_TRUE(p.wait(/*until_eof=*/true));
+}
+
+class InstforkWithModule : public ManagementModuleTest {};
+
+// The first pid `instctl --json list` shows for instance `id` ("" if the
+// instance is not listed or has none).
+std::string listed_first_pid(const std::string& id)
+{
+    const auto r = run({tool_path("instctl"), "--json", "list"});
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    try {
+        for (const auto& inst : nlohmann::json::parse(r.out))
+            if (std::to_string(inst.at("id").get<unsigned>()) == id && inst.at("first_pid").is_number())
+                return std::to_string(inst.at("first_pid").get<unsigned>());
+    } catch (const nlohmann::json::exception& e) {
+        ADD_FAILURE() << "instctl --json list: " << e.what() << ": " << r.out;
+    }
+    return "";
+}
+
+TEST_F(InstforkWithModule, DetachPrintsThePidThenTheInstanceId)
+{
+    Detached d({"--print-id"});
+    Process& p = d.process();
+    ASSERT_TRUE(d.wait_lines()) << "stdout: " << p.out() << " stderr: " << p.err();
+    EXPECT_EQ(p.status(), ExitStatus::exited(0)) << p.err();
+    const auto w = words(d.instfork_line);
+    ASSERT_EQ(w.size(), 2U) << "'" << d.instfork_line << "'";
+    ASSERT_TRUE(all_digits(w[0]) && all_digits(w[1])) << d.instfork_line;
+    EXPECT_EQ(field(d.hold_line, "pid"), w[0]) << p.out();
+    // The module lists that instance with that first process.
+    EXPECT_EQ(listed_first_pid(w[1]), w[0]) << "instance " << w[1];
+    // --print-id says the same on stderr.
+    const auto printed = parse_print_id(p.err());
+    ASSERT_TRUE(printed) << "'" << p.err() << "'";
+    EXPECT_EQ(printed->pid, w[0]);
+    EXPECT_EQ(printed->id, w[1]);
+    d.release();
+    EXPECT_TRUE(p.wait_stdout("released\n")) << p.out();
+    EXPECT_TRUE(p.wait(/*until_eof=*/true));
+}
+
+TEST_F(InstforkWithModule, PrintIdNamesTheInstance)
+{
+    const auto r = run(instfork_helper({"--print-id"}, {"whoami"}));
+    ASSERT_TRUE(r.finished);
+    ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    const auto printed = parse_print_id(r.err);
+    ASSERT_TRUE(printed) << "'" << r.err << "'";
+    EXPECT_TRUE(printed->id) << r.err;
+    EXPECT_NE(printed->id, "0") << r.err;
+    EXPECT_EQ(printed->pid, field(r.out, "pid").value_or("?")) << r.out;
 }
 
 // Signal forwarding

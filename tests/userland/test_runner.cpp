@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdint>
 #include <csignal>
 #include <fcntl.h>
 #include <sstream>
@@ -35,13 +36,19 @@ struct RunResult {
 
 struct Fixture {
     int spawn_calls = 0;
-    // --name: what opening the module gives (ENOENT: not loaded), and what
-    // naming then does. The calls are recorded.
+    // What opening the module gives (ENOENT: not loaded), what naming
+    // (--name) and asking the id (--print-id, --detach) then do. The calls
+    // are recorded.
     mult::Result<void> module = mult::make_error(ENOENT, "generic netlink family 'mult'");
     std::function<mult::Result<void>(pid_t)> name_result = [](pid_t) -> mult::Result<void> {
         return {};
     };
+    std::function<mult::Result<std::uint32_t>()> id_result = []() -> mult::Result<std::uint32_t> {
+        return 42;
+    };
+    int open_calls = 0;
     std::vector<std::pair<pid_t, std::string>> named;
+    int id_calls = 0;
     std::vector<std::string> environment{"PATH=/usr/bin:/bin", "FROM_PARENT=yes"};
 
     instfork::Hooks hooks()
@@ -64,13 +71,21 @@ struct Fixture {
                     return std::unexpected(pidfd.error());
                 return mult::Child{pid, std::move(*pidfd)};
             },
-            [this]() -> mult::Result<instfork::Namer> {
+            [this]() -> mult::Result<instfork::Module> {
+                ++open_calls;
                 if (!module)
                     return std::unexpected(module.error());
-                return [this](pid_t pid, int pidfd, const std::string& name) -> mult::Result<void> {
-                    EXPECT_GE(pidfd, 0);
-                    named.emplace_back(pid, name);
-                    return name_result(pid);
+                return instfork::Module{
+                    [this](pid_t pid, int pidfd, const std::string& name) -> mult::Result<void> {
+                        EXPECT_GE(pidfd, 0);
+                        named.emplace_back(pid, name);
+                        return name_result(pid);
+                    },
+                    [this](int pidfd) -> mult::Result<std::uint32_t> {
+                        EXPECT_GE(pidfd, 0);
+                        ++id_calls;
+                        return id_result();
+                    },
                 };
             },
             [this] { return environment; },
@@ -292,6 +307,48 @@ TEST(Runner, DetachPrintsPidAndReturns)
     EXPECT_EQ(mult::ExitStatus::from_wait_status(ws), mult::ExitStatus::exited(4));
 }
 
+TEST(Runner, DetachPrintsPidAndInstanceIdWithTheModule)
+{
+    Fixture f;
+    f.module = {};
+    const RunResult r = f.run({"--detach", "--", "true"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(f.id_calls, 1);
+    // "PID ID" on one line, the pid first.
+    const auto space = r.out.find(' ');
+    ASSERT_NE(space, std::string::npos) << r.out;
+    EXPECT_GT(std::stoi(r.out.substr(0, space)), 0) << r.out;
+    EXPECT_EQ(r.out.substr(space), " 42\n");
+    EXPECT_EQ(r.err, "");
+}
+
+TEST(Runner, DetachWithoutTheModulePrintsThePidAlone)
+{
+    Fixture f;
+    const RunResult r = f.run({"--detach", "--", "true"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(f.open_calls, 1);
+    ASSERT_FALSE(r.out.empty());
+    EXPECT_EQ(r.out.find(' '), std::string::npos) << r.out;
+    EXPECT_EQ(r.out.back(), '\n');
+    EXPECT_GT(std::stoi(r.out), 0);
+    EXPECT_EQ(r.err, "") << "a missing module is no error for --detach";
+}
+
+TEST(Runner, DetachWarnsWhenTheLoadedModuleCannotTellTheId)
+{
+    Fixture f;
+    f.module = {};
+    f.id_result = []() -> mult::Result<std::uint32_t> {
+        return std::unexpected(mult::Error{EPERM, "get the instance of pidfd 5"});
+    };
+    const RunResult r = f.run({"--detach", "--", "true"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(r.out.find(' '), std::string::npos) << r.out;
+    EXPECT_EQ(r.err, "instfork: instance id unknown: get the instance of pidfd 5: Operation not "
+                     "permitted\n");
+}
+
 TEST(Runner, DetachStillReportsExecFailure)
 {
     Fixture f;
@@ -301,16 +358,49 @@ TEST(Runner, DetachStillReportsExecFailure)
     EXPECT_EQ(r.err, "instfork: cannot execute 'mult-test-no-such-command': No such file or directory\n");
 }
 
-TEST(Runner, PrintIdWritesPidToStderr)
+TEST(Runner, PrintIdWithoutTheModuleWritesThePidAndWhyTheIdIsUnknown)
 {
     Fixture f;
     const RunResult r = f.run({"--print-id", "--", "true"});
     EXPECT_EQ(r.code, 0);
-    const std::string prefix = "instfork: instance pid ";
+    const std::string prefix = "instfork: first process pid ";
+    const std::string suffix = " (instance id unknown: mult_mgmt.ko is not loaded)\n";
+    ASSERT_EQ(r.err.rfind(prefix, 0), 0U) << r.err;
+    EXPECT_GT(std::stoi(r.err.substr(prefix.size())), 0);
+    ASSERT_GT(r.err.size(), suffix.size());
+    EXPECT_EQ(r.err.substr(r.err.size() - suffix.size()), suffix) << r.err;
+    EXPECT_EQ(r.out, "");
+}
+
+TEST(Runner, PrintIdWithTheModuleWritesTheInstanceIdBeforeTheCommandRuns)
+{
+    Fixture f;
+    f.module = {};
+    Capture cap;
+    // Asking the id writes into the pipe the command writes to after it:
+    // the child is held until the id is known.
+    f.id_result = [&cap]() -> mult::Result<std::uint32_t> {
+        EXPECT_EQ(::write(cap.pipe.write.get(), "asked;", 6), 6);
+        return 7;
+    };
+    const RunResult r = f.run({"--print-id", "--pass-fd", cap.fd(), "--", "/bin/sh", "-c",
+                               "printf ran >&" + cap.fd()});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(cap.read(), "asked;ran");
+    const std::string prefix = "instfork: instance 7, first process pid ";
     ASSERT_EQ(r.err.rfind(prefix, 0), 0U) << r.err;
     EXPECT_GT(std::stoi(r.err.substr(prefix.size())), 0);
     EXPECT_EQ(r.err.back(), '\n');
     EXPECT_EQ(r.out, "");
+}
+
+TEST(Runner, ModuleIsNotAskedWithoutNameDetachOrPrintId)
+{
+    Fixture f;
+    f.module = {};
+    const RunResult r = f.run({"--", "true"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_EQ(f.open_calls, 0);
 }
 
 TEST(Runner, NameNeedsManagementModule)
@@ -384,7 +474,7 @@ TEST(Runner, SpawnFailureIsExplained)
         c.command = {"true"};
         instfork::Hooks hooks{
             [err]() -> mult::Result<mult::Child> { return mult::make_error(err, "clone3"); },
-            []() -> mult::Result<instfork::Namer> { return mult::make_error(ENOENT, "mult"); },
+            []() -> mult::Result<instfork::Module> { return mult::make_error(ENOENT, "mult"); },
             [] { return std::vector<std::string>{}; },
         };
         std::ostringstream out;

@@ -94,9 +94,11 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
                     "Keep descriptor N open in the instance (repeatable)")
         ->type_name("N");
     app->add_flag("--detach", raw.detach,
-                  "Once cmd has started, print its pid on stdout and exit");
+                  "Once cmd has started, print \"PID ID\" on stdout (its pid, then its\n"
+                  "instance's id; the pid alone if mult_mgmt.ko is not loaded) and exit");
     app->add_flag("--print-id", raw.print_id,
-                  "Print the instance's pid on stderr before waiting");
+                  "Print \"instfork: instance ID, first process pid PID\" on stderr before\n"
+                  "waiting (without mult_mgmt.ko: the pid, and that the id is unknown)");
     app->add_flag("--version", raw.version, "Print the version and exit");
     return app;
 }

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <memory>
+#include <optional>
 #include <ostream>
 
 #include "environment.hpp"
@@ -21,13 +22,28 @@ std::ostream& fail(std::ostream& err, const std::string& message)
     return err << "instfork: " << message << '\n';
 }
 
-// Names the instance over netlink, giving the module the pidfd of its first
-// process: unlike a pid number, it cannot name some other process.
-Namer mgmt_namer(std::shared_ptr<mult::mgmt::Client> client)
+// The module over netlink, given the pidfd of the instance's first process.
+Module mgmt_module(std::shared_ptr<mult::mgmt::Client> client)
 {
-    return [client](pid_t, int pidfd, const std::string& name) -> mult::Result<void> {
-        return client->set_name(mult::mgmt::InstancePidfd{pidfd}, name);
+    return Module{
+        [client](pid_t, int pidfd, const std::string& name) -> mult::Result<void> {
+            return client->set_name(mult::mgmt::InstancePidfd{pidfd}, name);
+        },
+        [client](int pidfd) -> mult::Result<std::uint32_t> {
+            auto inst = client->get(mult::mgmt::InstancePidfd{pidfd});
+            if (!inst)
+                return std::unexpected(inst.error());
+            return inst->id;
+        },
     };
+}
+
+// Why the instance id is unknown, for --print-id and --detach.
+std::string id_unknown_reason(const mult::Error& e, bool module_opened)
+{
+    if (!module_opened && e.code == ENOENT)
+        return "mult_mgmt.ko is not loaded";
+    return e.message();
 }
 
 mult::CommandSpec command_spec(const Config& config, const Hooks& hooks)
@@ -46,11 +62,11 @@ Hooks default_hooks()
 {
     return Hooks{
         [] { return mult::instfork(); },
-        []() -> mult::Result<Namer> {
+        []() -> mult::Result<Module> {
             auto client = mult::mgmt::Client::connect();
             if (!client)
                 return std::unexpected(client.error());
-            return mgmt_namer(std::make_shared<mult::mgmt::Client>(std::move(*client)));
+            return mgmt_module(std::make_shared<mult::mgmt::Client>(std::move(*client)));
         },
         [] { return mult::current_environment(); },
     };
@@ -68,17 +84,24 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         }
     }
 
-    Namer namer;
-    if (config.name) {
-        auto opened = hooks.open_namer();
-        if (!opened) {
+    // --print-id and --detach report the instance id when the module can
+    // tell it; --name cannot do without the module.
+    const bool want_id = config.print_id || config.detach;
+    std::optional<Module> module;
+    std::optional<mult::Error> module_error;
+    if (config.name || want_id) {
+        auto opened = hooks.open_module();
+        if (opened) {
+            module = std::move(*opened);
+        } else if (config.name) {
             if (opened.error().code == ENOENT)
                 fail(err, "--name needs the mult management module (mult_mgmt.ko); it is not loaded");
             else
                 fail(err, "--name: " + opened.error().message());
             return kExitFailure;
+        } else {
+            module_error = opened.error();
         }
-        namer = std::move(*opened);
     }
 
     mult::SignalFd relay(kForwardedSignals);
@@ -87,7 +110,7 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         return kExitFailure;
     }
     auto launch = mult::Launch::prepare(command_spec(config, hooks), relay.saved_mask(),
-                                        config.name.has_value());
+                                        module.has_value());
     if (!launch) {
         fail(err, launch.error().message());
         return kExitFailure;
@@ -101,19 +124,42 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
     }
     const pid_t pid = launch->pid();
 
+    // The child is held while the module is asked about its instance: on
+    // failure, leaving this scope kills and reaps it.
     if (config.name) {
-        // The child is held: on failure, leaving this scope kills and reaps it.
-        if (auto r = namer(pid, launch->pidfd(), *config.name); !r) {
+        if (auto r = module->set_name(pid, launch->pidfd(), *config.name); !r) {
             fail(err, "--name " + *config.name + ": " + r.error().message());
             return kExitFailure;
         }
-        if (auto r = launch->release(); !r) {
-            fail(err, r.error().message());
-            return kExitFailure;
+    }
+    std::optional<std::uint32_t> id;
+    std::string id_unknown;
+    if (want_id) {
+        if (module) {
+            if (auto r = module->instance_id(launch->pidfd()))
+                id = *r;
+            else
+                id_unknown = id_unknown_reason(r.error(), true);
+        } else {
+            id_unknown = id_unknown_reason(*module_error, false);
         }
     }
-    if (config.print_id)
-        err << "instfork: instance pid " << pid << '\n' << std::flush;
+    if (auto r = launch->release(); !r) {
+        fail(err, r.error().message());
+        return kExitFailure;
+    }
+    if (config.print_id) {
+        if (id)
+            err << "instfork: instance " << *id << ", first process pid " << pid << '\n';
+        else
+            err << "instfork: first process pid " << pid << " (instance id unknown: "
+                << id_unknown << ")\n";
+        err << std::flush;
+    } else if (config.detach && !id && !(module_error && module_error->code == ENOENT)) {
+        // Without the module --detach prints the pid alone, as documented;
+        // any other reason for the missing id is worth a word.
+        err << "instfork: instance id unknown: " << id_unknown << '\n' << std::flush;
+    }
 
     // With --detach, signals are not relayed: the child is on its own.
     auto outcome = launch->supervise(config.detach ? nullptr : &relay, config.detach,
@@ -127,7 +173,11 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         return outcome->exit_code();
     }
     if (!outcome->status) {  // --detach: the command is running
-        out << pid << '\n' << std::flush;
+        // One line, the pid first: `read pid id` works in a script.
+        out << pid;
+        if (id)
+            out << ' ' << *id;
+        out << '\n' << std::flush;
         return 0;
     }
     return outcome->exit_code();

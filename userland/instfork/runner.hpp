@@ -5,6 +5,7 @@
 // mechanics (hold, relay, wait) are mult::Launch, shared with instctl exec.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <string>
@@ -19,19 +20,26 @@ namespace instfork {
 
 using mult::kForwardedSignals;
 
-// Names the instance whose first process is `pid`, of which `pidfd` is a
-// pidfd (what the module is given).
-using Namer = std::function<mult::Result<void>(pid_t pid, int pidfd, const std::string& name)>;
+// What instfork asks of the management module (mult_mgmt.ko), given the
+// pidfd of the instance's first process (unlike a pid number, it cannot
+// name some other process).
+struct Module {
+    // --name: names the instance whose first process is `pid`.
+    std::function<mult::Result<void>(pid_t pid, int pidfd, const std::string& name)> set_name;
+    // --print-id, --detach: the id of the instance.
+    std::function<mult::Result<std::uint32_t>(int pidfd)> instance_id;
+};
 
 // What run() needs from the outside world, replaceable by the tests.
 struct Hooks {
     // Creates the child: mult::instfork() in production; the host tests use
     // fork() + pidfd_open() since the host kernel has no instances.
     std::function<mult::Result<mult::Child>()> spawn;
-    // For --name, called before the child exists so that a missing module
-    // costs no child: connects to the management module (ENOENT: not
-    // loaded) and returns what names the instance once it exists.
-    std::function<mult::Result<Namer>()> open_namer;
+    // Connects to the management module (ENOENT: not loaded), before the
+    // child exists so that a missing module costs --name no child. Asked
+    // for --name (then it is required) and for --print-id and --detach
+    // (then instfork does without the instance id).
+    std::function<mult::Result<Module>()> open_module;
     // The environment the command starts from (before --clear-env/--env).
     std::function<std::vector<std::string>()> environment;
 };
@@ -40,12 +48,16 @@ struct Hooks {
 [[nodiscard]] Hooks default_hooks();
 
 // Runs the command described by `config`; returns instfork's exit status.
-// Messages go to `err` prefixed with "instfork: "; --detach prints the pid on
-// `out`. Restores the caller's signal mask before returning.
+// Messages go to `err` prefixed with "instfork: ". Restores the caller's
+// signal mask before returning.
 //
-// With --name the child is held before it runs anything until its instance
-// is named; if naming fails the child is killed and reaped, and run()
-// returns 125.
+// The child is held before it runs anything while instfork talks to the
+// module about its instance: with --name until the instance is named (if
+// naming fails the child is killed and reaped, and run() returns 125);
+// with --print-id or --detach, when the module is loaded, until the
+// instance id is known. --print-id writes "instance ID, first process pid
+// PID" on `err`; --detach writes "PID ID" (or "PID" alone when the id is
+// unknown) on `out` once the command runs.
 [[nodiscard]] int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostream& err);
 
 }  // namespace instfork
