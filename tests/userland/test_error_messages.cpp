@@ -96,6 +96,9 @@ TEST(DescribeInstforkError, EinvalOnPatchedKernelIsFlagCombination)
 {
     const std::string m = mult::describe_instfork_error(EINVAL, supported());
     EXPECT_TRUE(contains(m, "invalid flag combination")) << m;
+    for (const char* flag : {"CLONE_THREAD", "CLONE_SIGHAND", "CLONE_PARENT", "CLONE_FILES",
+                             "CLONE_PTRACE", "CLONE_VM without CLONE_VFORK"})
+        EXPECT_TRUE(contains(m, flag)) << flag << " missing from: " << m;
     EXPECT_FALSE(contains(m, "CONFIG_MULT")) << m;
 }
 

@@ -108,8 +108,8 @@ std::string describe_instfork_error(int err, const MultSysctls& s)
     }
     if (err == EINVAL)
         return "the kernel rejected clone3(CLONE_NEWINST) as an invalid flag combination "
-               "(CLONE_THREAD, CLONE_PARENT, CLONE_VM, CLONE_SIGHAND and CLONE_FILES "
-               "cannot start an instance) (EINVAL)";
+               "(CLONE_THREAD, CLONE_SIGHAND, CLONE_PARENT, CLONE_FILES, CLONE_PTRACE, and "
+               "CLONE_VM without CLONE_VFORK, cannot start an instance) (EINVAL)";
     return "clone3(CLONE_NEWINST) failed: " + errno_string(err);
 }
 

@@ -24,8 +24,8 @@ inline constexpr std::uint64_t kCloneNewInst = 0x400000000ULL;
 struct InstforkOptions {
     // Further clone3 flags (e.g. CLONE_INTO_CGROUP, CLONE_CLEAR_SIGHAND).
     // The kernel refuses combinations that would share state across the
-    // boundary (CLONE_THREAD, CLONE_PARENT, CLONE_VM, CLONE_SIGHAND,
-    // CLONE_FILES) with EINVAL.
+    // boundary (CLONE_THREAD, CLONE_SIGHAND, CLONE_PARENT, CLONE_FILES,
+    // CLONE_PTRACE, CLONE_VM without CLONE_VFORK) with EINVAL.
     std::uint64_t extra_flags = 0;
     // Signal the parent receives when the child exits.
     int exit_signal = SIGCHLD;
