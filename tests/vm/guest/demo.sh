@@ -51,9 +51,10 @@ ip link set lo up
 mkdir -p /srv/www
 echo "hello from busybox httpd, inside instance 'web'" >/srv/www/index.html
 echo "[admin]   instfork --name web --detach -- httpd -f -p 127.0.0.1:8080 -h /srv/www"
-# --detach prints the first process's pid; httpd keeps the same stdout, so
-# it goes to a file (a $(...) pipe would wait for httpd to close it).
-instfork --name web --detach -- httpd -f -p 127.0.0.1:8080 -h /srv/www >/tmp/web.out 2>&1
+# --detach prints "PID ID" (the first process, the instance) on one line;
+# httpd keeps the same stdout, so it goes to a file (a $(...) pipe would
+# wait for httpd to close it).
+instfork --name web --detach -- httpd -f -p 127.0.0.1:8080 -h /srv/www >/tmp/web.out 2>/tmp/web.err
 read -r web webid </tmp/web.out
 echo "[admin]   -> instance ${webid:-?}, first process httpd with pid $web; instfork has returned"
 tries=0
