@@ -31,7 +31,7 @@ export CCACHE_MAXSIZE ?= 10G
 export CCACHE_BASEDIR ?= $(TOP)
 
 .PHONY: help deps kernel headers module userland selftests initramfs demo shell \
-	check check-vm check-pipeline check-host export-patches checkpatch patch-stats clean distclean
+	check check-vm check-pipeline check-host export-patches checkpatch patch-stats check-series clean distclean
 
 help:
 	@echo "make demo          boot the patched kernel in QEMU and show instances working"
@@ -47,6 +47,7 @@ help:
 	@echo "make export-patches  export build/linux commits to kernel/patches (developers)"
 	@echo "make checkpatch    run scripts/checkpatch.pl --strict on the series"
 	@echo "make patch-stats   count the lines the series adds and removes"
+	@echo "make check-series  build every prefix of the series (each patch builds alone)"
 	@echo "make clean         remove build output but keep the unpacked kernel tree"
 
 deps:
@@ -138,6 +139,11 @@ checkpatch:
 
 patch-stats:
 	@scripts/patch-stats.sh
+
+# Each patch of the series builds on its own (bench config: also checks the
+# R9 static_asserts, which need a 4-byte spinlock_t).
+check-series:
+	@scripts/check-series.sh $(BUILD) bench
 
 clean:
 	rm -rf $(BUILD)/kernel-* $(BUILD)/kselftest* $(BUILD)/mult-tests $(BUILD)/userland-* \
