@@ -20,19 +20,6 @@
 
 namespace {
 
-mult::Result<mult::Child> fork_child()
-{
-    const pid_t pid = ::fork();
-    if (pid < 0)
-        return mult::errno_error("fork");
-    if (pid == 0)
-        return mult::Child{};
-    auto pidfd = mult::pidfd_open(pid);
-    if (!pidfd)
-        return std::unexpected(pidfd.error());
-    return mult::Child{pid, std::move(*pidfd)};
-}
-
 sigset_t empty_mask()
 {
     sigset_t mask;
@@ -66,7 +53,7 @@ struct HeldChild {
             return;
         }
         launch.emplace(std::move(*prepared));
-        if (auto r = launch->start(fork_child); !r)
+        if (auto r = launch->start(mult_test::fork_child); !r)
             ADD_FAILURE() << r.error().message();
         out.write.reset();
     }

@@ -16,19 +16,6 @@
 
 namespace {
 
-mult::Result<mult::Child> fork_child()
-{
-    const pid_t pid = ::fork();
-    if (pid < 0)
-        return mult::errno_error("fork");
-    if (pid == 0)
-        return mult::Child{};
-    auto pidfd = mult::pidfd_open(pid);
-    if (!pidfd)
-        return std::unexpected(pidfd.error());
-    return mult::Child{pid, std::move(*pidfd)};
-}
-
 // The command writes "ran" to `fd` (passed to it).
 mult::CommandSpec writes_to(int fd)
 {
@@ -62,7 +49,7 @@ TEST(Launch, HeldChildRunsOnlyOnceReleased)
     ASSERT_TRUE(out.has_value());
     auto launch = mult::Launch::prepare(writes_to(out->write.get()), empty_mask(), true);
     ASSERT_TRUE(launch.has_value()) << launch.error().message();
-    ASSERT_TRUE(launch->start(fork_child).has_value());
+    ASSERT_TRUE(launch->start(mult_test::fork_child).has_value());
     out->write.reset();
     EXPECT_GT(launch->pid(), 0);
     EXPECT_GE(launch->pidfd(), 0);
@@ -85,7 +72,7 @@ TEST(Launch, AbandonedHeldChildIsKilledAndReaped)
     {
         auto launch = mult::Launch::prepare(writes_to(out->write.get()), empty_mask(), true);
         ASSERT_TRUE(launch.has_value());
-        ASSERT_TRUE(launch->start(fork_child).has_value());
+        ASSERT_TRUE(launch->start(mult_test::fork_child).has_value());
         pid = launch->pid();
     }
     out->write.reset();
@@ -108,7 +95,7 @@ TEST(Launch, ReleasedChildIsLeftAlone)
                                {gate->read.get()}};
         auto launch = mult::Launch::prepare(spec, empty_mask(), true);
         ASSERT_TRUE(launch.has_value());
-        ASSERT_TRUE(launch->start(fork_child).has_value());
+        ASSERT_TRUE(launch->start(mult_test::fork_child).has_value());
         ASSERT_TRUE(launch->release().has_value());
         auto started = launch->supervise(nullptr, true, no_warning);
         ASSERT_TRUE(started.has_value()) << started.error().message();
@@ -129,7 +116,7 @@ TEST(Launch, ExecFailureIsTheOutcome)
         mult::CommandSpec{{"mult-test-no-such-command"}, {"PATH=/usr/bin:/bin"}, std::nullopt, {}},
         empty_mask(), false);
     ASSERT_TRUE(launch.has_value());
-    ASSERT_TRUE(launch->start(fork_child).has_value());
+    ASSERT_TRUE(launch->start(mult_test::fork_child).has_value());
     auto outcome = launch->supervise(nullptr, false, no_warning);
     ASSERT_TRUE(outcome.has_value());
     ASSERT_TRUE(outcome->failure);

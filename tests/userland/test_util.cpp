@@ -142,4 +142,17 @@ ForkResult run_in_child(const std::function<int(int report_fd)>& body)
     return result;
 }
 
+mult::Result<mult::Child> fork_child()
+{
+    const pid_t pid = ::fork();
+    if (pid < 0)
+        return mult::errno_error("fork");
+    if (pid == 0)
+        return mult::Child{};
+    auto pidfd = mult::pidfd_open(pid);
+    if (!pidfd)
+        return std::unexpected(pidfd.error());
+    return mult::Child{pid, std::move(*pidfd)};
+}
+
 }  // namespace mult_test

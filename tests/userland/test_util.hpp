@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "mult/instfork.hpp"
 #include "mult/pidfd.hpp"
 
 namespace mult_test {
@@ -51,5 +52,10 @@ ForkResult run_in_child(const std::function<int(int report_fd)>& body);
 
 // Reads until EOF.
 std::string read_all(int fd);
+
+// A plain fork() shaped like mult::instfork(): a stand-in spawner for the
+// Launch and exec tests, which are about holding and releasing a child,
+// not about instances.
+mult::Result<mult::Child> fork_child();
 
 }  // namespace mult_test
