@@ -20,6 +20,11 @@ INITRD := $(BUILD)/initramfs-$(KCONFIG).cpio.gz
 LOGS := $(BUILD)/logs
 # Hard limit for one guest run of the whole test plan.
 VM_TIMEOUT ?= 2400
+# QEMU accelerator for every guest boot: auto (KVM only once a probe boot
+# proved it runs a guest on this machine, TCG otherwise), kvm or tcg.
+export ACCEL ?= auto
+# CPUs every guest is given; its test plan fails if it brings up fewer.
+export VM_CPUS ?= 2
 export JOBS ?= $(shell nproc)
 # Debian's python3 (with python3-yaml) checks the netlink spec; a python3
 # earlier in PATH (pyenv, venv) may lack it.
@@ -36,6 +41,7 @@ export CCACHE_BASEDIR ?= $(TOP)
 help:
 	@echo "make demo          boot the patched kernel in QEMU and show instances working"
 	@echo "make check         build everything and run every test (what CI runs)"
+	@echo "                   (every guest boot: ACCEL=auto|kvm|tcg, VM_CPUS=2)"
 	@echo "make shell         interactive guest on the serial console (leave with 'reboot -f')"
 	@echo "make kernel        build the patched kernel (KCONFIG=debug|bench)"
 	@echo "make module        build the management module"

@@ -29,6 +29,23 @@ def load_xfail(path):
     return xfail
 
 
+def read_vm_record(logdir):
+    """The boots tests/vm/run-qemu.sh made: accelerator, CPUs, outcome."""
+    boots = []
+    path = logdir / "vm.txt"
+    if not path.exists():
+        return boots
+    for line in path.read_text(errors="replace").splitlines():
+        if line.startswith("accel="):
+            head, _, reason = line.partition(" reason=")
+            boot = dict(kv.split("=", 1) for kv in head.split())
+            boot["reason"] = reason
+            boots.append(boot)
+        elif line.startswith("outcome=") and boots:
+            boots[-1].update(kv.split("=", 1) for kv in line.split() if "=" in kv)
+    return boots
+
+
 def main():
     logdir, xfail_file = Path(sys.argv[1]), sys.argv[2]
     xfail = load_xfail(xfail_file)
@@ -72,15 +89,27 @@ def main():
 
     if open_test:
         failed.append(f"{open_test[0]} [{open_test[1]}]: started but never ended (guest died?)")
+    boots = read_vm_record(logdir)
     if not done:
-        failed.append("guest: never reported completion (panic, WARN with panic_on_warn, or timeout); "
-                      f"see {logdir / 'console.log'}")
+        last = boots[-1] if boots else {}
+        if last.get("outcome") == "silent":
+            failed.append(f"guest: printed nothing on {last.get('accel', '?')}: its kernel never ran "
+                          f"(stopped after {last.get('seconds', '?')} s); see {logdir / 'vm.txt'}")
+        elif last.get("outcome") == "timeout":
+            failed.append(f"guest: never reported completion: timed out after {last.get('seconds', '?')} s "
+                          f"on {last.get('accel', '?')}; see {logdir / 'console.log'}")
+        else:
+            failed.append("guest: never reported completion (panic, WARN with panic_on_warn, or timeout); "
+                          f"see {logdir / 'console.log'}")
     if leaks:
         failed.append(f"kmemleak: {leaks} unreferenced object(s), see {logdir / 'results.txt'}")
     trouble = [l for l in console.splitlines() if KERNEL_TROUBLE.search(l)]
     if trouble:
         failed.append("kernel log: " + "; ".join(t.strip() for t in trouble[:5]))
 
+    for boot in boots:
+        print(f"  boot  {boot.get('accel', '?')} with {boot.get('cpus', '?')} CPUs ({boot.get('reason', '')}): "
+              f"{boot.get('outcome', 'unknown')} after {boot.get('seconds', '?')} s")
     slowest = sorted(durations, reverse=True)[:5]
     if slowest and slowest[0][0]:
         print("  slowest: " + ", ".join(f"{name} {secs}s" for secs, name in slowest))
