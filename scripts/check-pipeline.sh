@@ -55,7 +55,7 @@ scenario() {
 		sed 's/^/[pipeline]        /' <<<"$out"$'\n'"$(cat "$logdir/$name/run.log")" >&2
 	fi
 }
-echo "[pipeline] checking that the test pipeline catches failures (6 short guest boots)"
+echo "[pipeline] checking that the test pipeline catches failures (7 short guest boots and a cached verdict)"
 scenario all-pass pass "vm: 2 passed, 0 failed" 300 "selftest/true root / 30 true"
 scenario test-fails fail "FAIL  selftest/false \[root\]: exit status 1" 300 "selftest/false root / 30 false"
 scenario guest-silent fail "never reported completion: timed out" 60 "selftest/hang root / 600 sleep 600"

@@ -95,7 +95,7 @@ case "${1:-}" in
 --record)
 	case "${2:-}" in ok | broken) ;; *) echo "usage: accel.sh --record ok|broken REASON" >&2; exit 2 ;; esac
 	mkdir -p "$cache_dir"
-	echo "$2 ${3:?usage: accel.sh --record ok|broken REASON} ($(date -u +%FT%TZ))" >"$(cache_file)"
+	printf '%s %s\nrecorded %s\n' "$2" "${3:?usage: accel.sh --record ok|broken REASON}" "$(date -u +%FT%TZ)" >"$(cache_file)"
 	exit 0
 	;;
 '' | -*)
@@ -118,13 +118,13 @@ auto)
 	fi
 	cache=$(cache_file)
 	if [ -s "$cache" ]; then
-		verdict=$(cat "$cache")
-		how="cached verdict for this host boot, $cache"
+		verdict=$(head -1 "$cache")
+		how="cached verdict for this host boot ($(sed -n 2p "$cache")), $cache"
 	else
 		echo "[vm] probing KVM: booting the kernel for up to ${probe_timeout} s (once per host boot)" >&2
 		verdict=$(probe_kvm "$kernel")
 		mkdir -p "$cache_dir"
-		echo "$verdict ($(date -u +%FT%TZ))" >"$cache"
+		printf '%s\nprobed %s\n' "$verdict" "$(date -u +%FT%TZ)" >"$cache"
 		how="probed now, cached in $cache"
 	fi
 	case "$verdict" in
