@@ -25,7 +25,8 @@
 set -euo pipefail
 
 probe_timeout=${PROBE_TIMEOUT:-20}
-cache_dir=${MULT_ACCEL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mult/accel}
+# Without HOME in the environment, ~ still names the user's home directory.
+cache_dir=${MULT_ACCEL_CACHE:-${XDG_CACHE_HOME:-$(cd ~ && pwd)/.cache}/mult/accel}
 simulate=${MULT_VM_SIMULATE:-}
 # The probe waits for the kernel to bring up its second CPU: proof that the
 # accelerator runs the kernel past early boot, SMP included.
