@@ -35,7 +35,7 @@ export CCACHE_MAXSIZE ?= 10G
 # clone (CI) hits the cache of the first.
 export CCACHE_BASEDIR ?= $(TOP)
 
-.PHONY: help deps kernel headers module userland selftests initramfs demo shell \
+.PHONY: bench help deps kernel headers module userland selftests initramfs demo shell \
 	check check-vm check-pipeline check-host export-patches checkpatch patch-stats check-series clean distclean
 
 help:
@@ -43,6 +43,7 @@ help:
 	@echo "make check         build everything and run every test (what CI runs)"
 	@echo "                   (every guest boot: ACCEL=auto|kvm|tcg, VM_CPUS=2)"
 	@echo "make shell         interactive guest on the serial console (leave with 'reboot -f')"
+	@echo "make bench         benchmarks on the non-debug kernel (BENCH_ARGS=--quick for a short run)"
 	@echo "make kernel        build the patched kernel (KCONFIG=debug|bench)"
 	@echo "make module        build the management module"
 	@echo "make userland      build libmult, instfork (host and static guest builds)"
@@ -95,6 +96,12 @@ check-host: userland
 
 check: deps
 	@scripts/check.sh
+
+# Benchmarks: the kernel without debugging, one boot, variants interleaved;
+# results in build/bench/, tables in docs/performance.md. Never part of check.
+bench:
+	@scripts/deps.sh bench
+	@scripts/bench.sh $(BUILD)
 
 # Installing on a real machine (a kernel with the series, see README.md).
 # `make install` puts the host build of the tools (linked against the shared

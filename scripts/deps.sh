@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages the project needs, once: quiet when all are
-# present. Run as root, or with sudo available.
+# present. Run as root, or with sudo available. Usage: deps.sh [bench]
 set -euo pipefail
 packages=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync
@@ -10,6 +10,10 @@ packages=(
 	python3-yaml python3-jsonschema python3-ply python3-git
 	libnl-3-dev libnl-genl-3-dev libcap-dev
 )
+# make bench also plots (gnuplot) and compares with bubblewrap.
+if [ "${1:-}" = bench ]; then
+	packages+=(gnuplot-nox bubblewrap)
+fi
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")

@@ -24,7 +24,9 @@ install -m 0755 "$top/tests/vm/guest/demo.sh" "$stage/etc/mult/demo.sh"
 install -m 0644 "$top/tests/vm/guest/inittab" "$stage/etc/inittab"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$stage/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$stage/etc/group"
-gcc -static -O2 -Wall -Werror -isystem "$build/kernel-debug/headers/include" \
+# The uapi headers (CLONE_NEWINST) are the same for every configuration.
+khdrs=${KHDRS:-$build/kernel-debug/headers/include}
+gcc -static -O2 -Wall -Werror -isystem "$khdrs" \
 	"$top/tests/vm/guest/inst-run.c" -o "$stage/bin/inst-run"
 
 if [ -n "$plan" ]; then

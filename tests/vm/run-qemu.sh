@@ -18,7 +18,7 @@
 # Usage: run-qemu.sh BZIMAGE INITRD MODE LOGDIR TIMEOUT_SECONDS
 #   MODE: check (run the plan), demo, shell; TIMEOUT 0 means none (shell).
 #   VM_CPUS (default 2): the guest's CPUs; the guest's plan fails if it
-#   brings up fewer.
+#   brings up fewer. VM_MEM (default 2G): its memory.
 set -euo pipefail
 kernel=${1:?usage: run-qemu.sh BZIMAGE INITRD MODE LOGDIR TIMEOUT}
 initrd=${2:?}
@@ -43,7 +43,7 @@ append="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 mul
 boot() {
 	local accel=$1 first qpid wpid rc started
 	# shellcheck disable=SC2207
-	local qemu=(qemu-system-x86_64 $("$here/accel.sh" --qemu-args "$accel") -m 2G -smp "$cpus" -no-reboot
+	local qemu=(qemu-system-x86_64 $("$here/accel.sh" --qemu-args "$accel") -m "${VM_MEM:-2G}" -smp "$cpus" -no-reboot
 		-kernel "$kernel" -initrd "$initrd" -append "$append"
 		-display none -monitor none -nic none)
 	rm -f "$logdir/console.log" "$logdir/.silent"
