@@ -62,6 +62,7 @@ boot() {
 	# The kernel banner is the first line printk sends to the console; a
 	# guest that has not printed it by the deadline is not running at all.
 	first=${FIRST_OUTPUT:-$([ "$accel" = kvm ] && echo 20 || echo 90)}
+	first_deadline=$first
 	(
 		while kill -0 $qpid 2>/dev/null; do
 			if grep -q 'Linux version' "$logdir/console.log" 2>/dev/null; then
@@ -111,7 +112,7 @@ boot() {
 
 boot "$accel"
 if [ "$outcome" = silent ] && [ "$accel" = kvm ] && [ "${ACCEL:-auto}" = auto ]; then
-	"$here/accel.sh" --record broken "a guest under KVM printed nothing within ${FIRST_OUTPUT:-20} s"
+	"$here/accel.sh" --record broken "a guest under KVM printed nothing within $first_deadline s"
 	why="auto: KVM was chosen but the guest printed nothing, so TCG (verdict recorded)"
 	echo "[vm] falling back to TCG: KVM ran no guest on this machine"
 	boot tcg
