@@ -27,7 +27,8 @@ END = "<!-- bench:end -->"
 CREATE_ORDER = ["fork", "vfork", "clone3_pidfd", "clone3_newinst", "clone_newpid", "newpid_newns_proc"]
 
 
-def load(logdir):
+def bench_lines(logdir):
+    """The BENCH rows of one boot's result channel."""
     results = (logdir / "results.txt").read_text(errors="replace").replace("\r", "")
     rows = []
     for line in results.splitlines():
@@ -36,6 +37,11 @@ def load(logdir):
                 rows.append(json.loads(line[len("BENCH "):]))
             except json.JSONDecodeError:
                 print(f"bench-report: unreadable line: {line[:120]}", file=sys.stderr)
+    return rows
+
+
+def load(logdir):
+    rows = bench_lines(logdir)
     boots = read_vm_record(logdir)
     release = ""
     console = logdir / "console.log"
@@ -153,6 +159,38 @@ def simple_table(rows, section, what):
     return lines
 
 
+def r9_results(dirs):
+    """Per measurement, the medians each kernel had in each of its boots.
+    Boot directories are named patched-N and unpatched-N (scripts/bench.sh)."""
+    table = {}
+    for d in dirs:
+        kind = d.name.split("-")[0]
+        for r in bench_lines(d):
+            if "median" not in r:
+                continue
+            key = (r["section"], r["variant"], r.get("where", ""), r.get("n_host", ""))
+            table.setdefault(key, {"patched": [], "unpatched": []})[kind].append(r["median"])
+    return table
+
+
+def r9_table(table):
+    if not table:
+        return []
+    lines = ["| measurement | patched, each boot | unpatched, each boot | patched / unpatched (fastest boots) |",
+             "|---|---|---|---|"]
+    for (section, variant, where, n_host), k in sorted(table.items(), key=lambda kv: tuple(map(str, kv[0]))):
+        name = f"{section}/{variant}"
+        if where:
+            name += f" ({where}" + (f", host of {n_host}" if n_host != "" else "") + ")"
+        fmt = (lambda v: f"{v:.0f} ns") if section == "syscalls" else (lambda v: f"{v / 1000:.1f} µs")
+        lines.append(f"| {name} | {', '.join(map(fmt, k['patched'])) or '–'} | "
+                     f"{', '.join(map(fmt, k['unpatched'])) or '–'} | "
+                     f"{ratio(min(k['patched'], default=0), min(k['unpatched'], default=0))} |")
+    lines += ["", "Medians per boot, the two kernels booted in turn; the ratio compares each kernel's fastest "
+              "boot, as boot-to-boot noise only ever adds time."]
+    return lines
+
+
 def tools_table(rows):
     rs = measured(rows, "tools")
     if not rs:
@@ -231,6 +269,8 @@ def main():
     ap.add_argument("--json", type=Path, required=True)
     ap.add_argument("--png", type=Path)
     ap.add_argument("--doc", type=Path)
+    ap.add_argument("--r9", type=Path, nargs="*", default=[],
+                    help="boot directories patched-N and unpatched-N of the R9 comparison")
     args = ap.parse_args()
 
     rows, boots, release = load(args.logdir)
@@ -243,7 +283,9 @@ def main():
         "cpus": boot.get("cpus"),
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"meta": meta, "results": rows}, indent=1) + "\n")
+    r9 = r9_results(args.r9)
+    r9_json = [{"section": k[0], "variant": k[1], "where": k[2], "n_host": k[3], **v} for k, v in r9.items()]
+    args.json.write_text(json.dumps({"meta": meta, "results": rows, "r9": r9_json}, indent=1) + "\n")
     plotted = bool(args.png) and plot(rows, args.png.resolve())
 
     create, key = create_table(rows)
@@ -260,6 +302,8 @@ def main():
     out += ["### /proc and ps as the host grows", ""] + readdir_table(rows) + [""]
     out += ["### Memory", ""] + simple_table(rows, "memory", "memory") + [""]
     out += ["### The tools end to end", ""] + tools_table(rows) + [""]
+    out += ["### R9: no instance alive, patched against unpatched", ""]
+    out += (r9_table(r9) or ["Not run (BENCH_R9=0)."]) + [""]
     errs = errors(rows)
     if errs:
         out += ["### What did not run", ""]

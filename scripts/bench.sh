@@ -12,6 +12,9 @@
 #                  --quick for a smoke test of a few minutes)
 #   BENCH_TIMEOUT  hard limit for the guest, seconds (default 3600)
 #   BENCH_DOCS     0 to leave docs/performance.md and its plot untouched
+#   BENCH_R9       0 to skip R9: the patched kernel with no instance alive
+#                  against the unpatched one (same config), booted in turn
+#   BENCH_R9_BOOTS boots of each kernel for R9 (default 2)
 set -euo pipefail
 build=${1:?usage: bench.sh BUILD_DIR}
 mkdir -p "$build" && build=$(cd "$build" && pwd)
@@ -56,7 +59,33 @@ tr -d '\r' <"$logdir/results.txt" | grep '^# ' | sed 's/^/[bench] /' || true
 
 judge=0
 "$top/tests/vm/summarize.py" "$logdir" "$top/tests/vm/xfail.txt" >"$logdir/summary.txt" || judge=1
+
+# R9: the same measurements that need no instance, on the patched kernel and
+# on Debian's kernel without the series, boot after boot in alternating
+# order, so that the machine's drift falls on both.
+r9=()
+if [ "${BENCH_R9:-1}" != 0 ]; then
+	"$top/scripts/build-unpatched-kernel.sh" "$build" bench
+	echo "bench/r9 root /opt/bench $timeout ./mult_bench --no-instances --section create --section syscalls" \
+		"--section readdir ${BENCH_ARGS:-}" >"$out/r9.plan"
+	KHDRS=$hdrs "$top/tests/vm/mkinitramfs.sh" "$build" "$out/r9.cpio.gz" "$out/r9.plan"
+	rm -rf "$logdir-r9"
+	for round in $(seq "${BENCH_R9_BOOTS:-2}"); do
+		order="patched unpatched"
+		[ $((round % 2)) = 0 ] && order="unpatched patched"
+		for kind in $order; do
+			kimg=$kout/arch/x86/boot/bzImage
+			[ "$kind" = unpatched ] && kimg=$build/kernel-bench-unpatched/arch/x86/boot/bzImage
+			echo "[bench] R9 boot $round: the $kind kernel"
+			"$top/tests/vm/run-qemu.sh" "$kimg" "$out/r9.cpio.gz" bench "$logdir-r9/$kind-$round" "$timeout"
+			"$top/tests/vm/summarize.py" "$logdir-r9/$kind-$round" "$top/tests/vm/xfail.txt" \
+				>"$logdir-r9/$kind-$round/summary.txt" || judge=1
+			r9+=("$logdir-r9/$kind-$round")
+		done
+	done
+fi
 report=(--json "$out/results.json" --png "$out/performance.png")
+[ ${#r9[@]} = 0 ] || report+=(--r9 "${r9[@]}")
 if [ "${BENCH_DOCS:-1}" != 0 ]; then
 	report+=(--doc "$top/docs/performance.md")
 fi

@@ -56,6 +56,7 @@
 struct opts {
 	int iterations;
 	bool quick;
+	bool no_instances; /* R9 runs: create none (the unpatched kernel has no CLONE_NEWINST) */
 	unsigned sections; /* bit per section; 0 = all */
 };
 
@@ -848,9 +849,13 @@ static void start_workers(struct run *run, const char *section, struct worker *w
 			  const struct worker_spec *specs, int n)
 {
 	for (int i = 0; i < n; i++) {
-		int rc = worker_start(&w[i], &specs[i]);
 		struct json j;
+		int rc;
 
+		w[i].pid = 0;
+		if (run->o.no_instances && (specs[i].flags & CLONE_NEWINST))
+			continue;
+		rc = worker_start(&w[i], &specs[i]);
 		if (!rc)
 			continue;
 		say("cannot start a worker in %s: %s", specs[i].where, strerror(-rc));
@@ -922,7 +927,7 @@ static void section_create(struct run *run)
 	struct json j;
 	int rc;
 
-	for (int s = 0; s < nscales; s++) {
+	for (int s = 0; s < nscales && !run->o.no_instances; s++) {
 		max_i = scales[s][0] > max_i ? scales[s][0] : max_i;
 		max_p = scales[s][1] > max_p ? scales[s][1] : max_p;
 	}
@@ -930,10 +935,12 @@ static void section_create(struct run *run)
 	knobs_raise(knobs, max_p, max_i + 1);
 	rc = load_start(&load, max_p, max_i);
 	for (int s = 0; s < nscales; s++) {
-		int ni = scales[s][0], np = scales[s][1], have[2] = {0, 0};
+		int ni = scales[s][0], np = scales[s][1], have[2] = {0, 0}, nv = 0;
 		double t0 = now_ns();
 		struct var vs[N_CREATE];
 
+		if (run->o.no_instances && (ni || s))
+			continue; /* R9: the idle machine only */
 		rc = load.pid > 0 ? load_set(&load, np, ni, have) : rc;
 		if (rc) {
 			j_begin(&j, "create", "setup");
@@ -946,15 +953,17 @@ static void section_create(struct run *run)
 		}
 		say("scale: %d instances, %d processes set up in %.2f s (from the previous scale)", ni, np,
 		    (now_ns() - t0) / 1e9);
-		memcpy(vs, create_vars, sizeof vs);
 		for (int i = 0; i < N_CREATE; i++) {
-			vs[i].batch = batch_local;
-			vs[i].target = run->o.iterations;
+			if (run->o.no_instances && (create_vars[i].flags & CLONE_NEWINST))
+				continue;
+			vs[nv] = create_vars[i];
+			vs[nv].batch = batch_local;
+			vs[nv++].target = run->o.iterations;
 		}
 		t0 = now_ns();
-		run_interleaved(vs, N_CREATE, 20, 0, 0);
+		run_interleaved(vs, nv, 20, 0, 0);
 		say("scale measured in %.1f s", (now_ns() - t0) / 1e9);
-		for (int i = 0; i < N_CREATE; i++) {
+		for (int i = 0; i < nv; i++) {
 			j_begin(&j, "create", vs[i].name);
 			j_int(&j, "instances", ni);
 			j_int(&j, "procs", np);
@@ -1168,6 +1177,11 @@ static void section_memory(struct run *run)
 	struct knob knobs[3];
 	struct worker load;
 
+	if (run->o.no_instances) {
+		say("section memory: skipped (--no-instances: it measures instances)");
+		return;
+	}
+
 	say("section memory: /proc/meminfo before and with %d blocking processes, then %d instances, %d times, "
 	    "alternating which goes first; an estimate (other activity moves these counters too)",
 	    count, count, REPS);
@@ -1284,6 +1298,8 @@ static void section_tools(struct run *run)
 		struct json j;
 		int err;
 
+		if (run->o.no_instances && table[i].argv == instfork_argv)
+			continue;
 		if (devnull >= 0 && access(table[i].argv[0], X_OK) == 0) {
 			vs[nv] = table[i];
 			vs[nv].once = once_spawn;
@@ -1329,9 +1345,11 @@ static const struct {
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: mult_bench [--iterations N] [--quick] [--section NAME]... [--help]\n"
+	fprintf(f, "usage: mult_bench [--iterations N] [--quick] [--no-instances] [--section NAME]... [--help]\n"
 		   "  --iterations N  samples per variant per configuration (default 2000)\n"
 		   "  --quick         200 samples, small scales: a smoke test\n"
+		   "  --no-instances  create no instance (R9 runs, and kernels without mult): fork variants\n"
+		   "                  on the idle machine, root-instance syscalls and /proc, no memory section\n"
 		   "  --section NAME  run only this section (repeatable): create syscalls readdir memory tools\n"
 		   "Output: 'BENCH {json}' per measurement, '# ' progress lines. Run as root.\n");
 }
@@ -1342,6 +1360,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 		{"iterations", required_argument, NULL, 'i'}, {"quick", no_argument, NULL, 'q'},
 		{"section", required_argument, NULL, 's'},    {"help", no_argument, NULL, 'h'},
+		{"no-instances", no_argument, NULL, 'n'},
 		{NULL, 0, NULL, 0},
 	};
 	int c, k, iterations = 0;
@@ -1355,6 +1374,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			return 0;
 		} else if (c == 'q') {
 			o->quick = true;
+		} else if (c == 'n') {
+			o->no_instances = true;
 		} else if (c == 'i') {
 			errno = 0;
 			iterations = strtol(optarg, &end, 10);
