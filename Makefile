@@ -160,7 +160,7 @@ check-series:
 
 clean:
 	rm -rf $(BUILD)/kernel-* $(BUILD)/kselftest* $(BUILD)/mult-tests $(BUILD)/userland-* \
-		$(BUILD)/module $(BUILD)/initramfs* $(BUILD)/pipeline $(BUILD)/logs
+		$(BUILD)/module $(BUILD)/initramfs* $(BUILD)/pipeline $(BUILD)/bench $(BUILD)/logs
 
 distclean:
 	rm -rf $(BUILD)
