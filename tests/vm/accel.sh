@@ -77,15 +77,13 @@ probe_kvm() {
 	kill -9 $qpid 2>/dev/null
 	wait $qpid 2>/dev/null
 	if grep -q "$marker" "$log"; then
-		rm -f "$log"
 		echo "ok KVM probe boot reached '$marker' in about $((waited / 5)) s"
 	elif [ -s "$log" ]; then
-		rm -f "$log"
 		echo "broken KVM probe boot printed output but did not reach '$marker' within ${probe_timeout} s"
 	else
-		rm -f "$log"
 		echo "broken KVM probe boot printed nothing within ${probe_timeout} s"
 	fi
+	rm -f "$log"
 }
 
 case "${1:-}" in

@@ -41,7 +41,7 @@ append="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 mul
 
 # boot ACCEL: one attempt; sets outcome (finished, timeout or silent).
 boot() {
-	local accel=$1 first qpid wpid rc started
+	local accel=$1 qpid wpid rc started
 	# shellcheck disable=SC2207
 	local qemu=(qemu-system-x86_64 $("$here/accel.sh" --qemu-args "$accel") -m "${VM_MEM:-2G}" -smp "$cpus" -no-reboot
 		-kernel "$kernel" -initrd "$initrd" -append "$append"
@@ -61,16 +61,15 @@ boot() {
 	qpid=$!
 	# The kernel banner is the first line printk sends to the console; a
 	# guest that has not printed it by the deadline is not running at all.
-	first=${FIRST_OUTPUT:-$([ "$accel" = kvm ] && echo 20 || echo 90)}
-	first_deadline=$first
+	first_deadline=${FIRST_OUTPUT:-$([ "$accel" = kvm ] && echo 20 || echo 90)}
 	(
 		while kill -0 $qpid 2>/dev/null; do
 			if grep -q 'Linux version' "$logdir/console.log" 2>/dev/null; then
 				echo "first_output=$(($(date +%s) - started))" >"$logdir/.spoke"
 				exit 0
 			fi
-			if [ $(($(date +%s) - started)) -ge "$first" ]; then
-				echo "$first" >"$logdir/.silent"
+			if [ $(($(date +%s) - started)) -ge "$first_deadline" ]; then
+				: >"$logdir/.silent"
 				kill $qpid
 				exit 0
 			fi
@@ -98,7 +97,7 @@ boot() {
 	secs=$(($(date +%s) - started))
 	if [ -f "$logdir/.silent" ]; then
 		outcome=silent
-		echo "[vm] ERROR: the guest printed nothing within $(cat "$logdir/.silent") s on $accel: its kernel never ran (console: $logdir/console.log)" >&2
+		echo "[vm] ERROR: the guest printed nothing within $first_deadline s on $accel: its kernel never ran (console: $logdir/console.log)" >&2
 	elif [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		outcome=timeout
 		echo "[vm] ERROR: the guest did not finish within ${tmo}s on $accel" >&2
