@@ -8,16 +8,15 @@
 #include <fcntl.h>
 #include <fstream>
 #include <grp.h>
-#include <linux/capability.h>
 #include <poll.h>
 #include <sstream>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
+#include "mult/capabilities.hpp"
 #include "mult/fd.hpp"
 #include "mult/kernel.hpp"
 
@@ -338,22 +337,9 @@ int become_nobody() noexcept
 
 int drop_cap_sys_admin() noexcept
 {
-    if (::prctl(PR_CAPBSET_DROP, CAP_SYS_ADMIN, 0, 0, 0) != 0)
-        return errno;
-    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0)
-        return errno;
-    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
-    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
-    if (::syscall(SYS_capget, &header, data) != 0)
-        return errno;
-    const auto bit = static_cast<std::uint32_t>(CAP_TO_MASK(CAP_SYS_ADMIN));
-    const auto index = static_cast<std::size_t>(CAP_TO_INDEX(CAP_SYS_ADMIN));
-    data[index].effective &= ~bit;
-    data[index].permitted &= ~bit;
-    data[index].inheritable &= ~bit;
-    if (::syscall(SYS_capset, &header, data) != 0)
-        return errno;
-    return 0;
+    // The drop instfork makes in its child, for one capability.
+    int failed_cap = -1;
+    return mult::caps::async_safe::drop(mult::caps::bit(CAP_SYS_ADMIN), failed_cap);
 }
 
 // Fixtures

@@ -180,6 +180,20 @@ TEST(ChildExec, ExitCodeForEachStage)
     EXPECT_EQ(mult::exit_code_for({ChildStage::chdir, ENOENT, -1}), 125);
     EXPECT_EQ(mult::exit_code_for({ChildStage::close_fds, EINTR, -1}), 125);
     EXPECT_EQ(mult::exit_code_for({ChildStage::pass_fd, EBADF, 3}), 125);
+    EXPECT_EQ(mult::exit_code_for({ChildStage::capabilities, EPERM, -1, CAP_SYS_ADMIN}), 125);
+}
+
+TEST(ChildExec, CapabilityFailuresNameTheCapability)
+{
+    const Config c = command({"true"});
+    EXPECT_EQ(mult::describe({ChildStage::capabilities, EPERM, -1, CAP_SYS_MODULE}, c),
+              "cannot drop CAP_SYS_MODULE from the capability bounding set: Operation not "
+              "permitted (that needs CAP_SETPCAP)");
+    EXPECT_EQ(mult::describe({ChildStage::capabilities, EINVAL, -1, CAP_BPF}, c),
+              "cannot drop CAP_BPF from the capability bounding set: Invalid argument");
+    EXPECT_EQ(mult::describe({ChildStage::capabilities, EPERM, -1, -1}, c),
+              "cannot drop capabilities from the effective, permitted and inheritable sets: "
+              "Operation not permitted");
 }
 
 TEST(ChildExec, SignalMaskIsRestoredForTheCommand)

@@ -5,8 +5,12 @@
 #include <cstdlib>
 #include <fcntl.h>
 #include <fstream>
+#include <linux/capability.h>
 #include <poll.h>
+#include <sched.h>
+#include <sstream>
 #include <stdexcept>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -153,6 +157,89 @@ mult::Result<mult::Child> fork_child()
     if (!pidfd)
         return std::unexpected(pidfd.error());
     return mult::Child{pid, std::move(*pidfd)};
+}
+
+std::optional<mult::caps::Set> capability_field(const std::string& status, const std::string& field)
+{
+    std::istringstream in(status);
+    for (std::string line; std::getline(in, line);) {
+        if (line.rfind(field + ":", 0) != 0)
+            continue;
+        try {
+            return std::stoull(line.substr(field.size() + 1), nullptr, 16);
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }
+    return std::nullopt;
+}
+
+namespace {
+
+mult::caps::Set own_capabilities(const std::string& field)
+{
+    std::ifstream in("/proc/self/status");
+    std::ostringstream text;
+    text << in.rdbuf();
+    const auto set = capability_field(text.str(), field);
+    if (!set)
+        throw std::runtime_error("no " + field + " in /proc/self/status");
+    return *set;
+}
+
+bool write_text(const char* path, const std::string& text) noexcept
+{
+    const int fd = ::open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    ::close(fd);
+    return ok;
+}
+
+// capget/capset on the effective set: CAP_SETPCAP on or off.
+bool set_effective_setpcap(bool on) noexcept
+{
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = {};
+    if (::syscall(SYS_capget, &header, data) != 0)
+        return false;
+    if (on)
+        data[0].effective |= CAP_TO_MASK(CAP_SETPCAP);
+    else
+        data[0].effective &= ~CAP_TO_MASK(CAP_SETPCAP);
+    return ::syscall(SYS_capset, &header, data) == 0;
+}
+
+}  // namespace
+
+bool gain_cap_setpcap() noexcept
+{
+    if (set_effective_setpcap(true))
+        return true;  // permitted already: root, or given the capability
+    const uid_t uid = ::geteuid();
+    const gid_t gid = ::getegid();
+    // Unmapped, the namespace's root would be nobody, whose execve() loses
+    // every capability; mapped to our own ids it keeps them across it.
+    return ::unshare(CLONE_NEWUSER) == 0 && write_text("/proc/self/setgroups", "deny") &&
+           write_text("/proc/self/uid_map", "0 " + std::to_string(uid) + " 1") &&
+           write_text("/proc/self/gid_map", "0 " + std::to_string(gid) + " 1");
+}
+
+mult::caps::Set bounding_set_with_setpcap()
+{
+    if ((own_capabilities("CapPrm") & mult::caps::bit(CAP_SETPCAP)) != 0)
+        return own_capabilities("CapBnd");
+    std::ifstream in("/proc/sys/kernel/cap_last_cap");
+    int last = -1;
+    if (!(in >> last) || last < 0 || last >= mult::caps::kSlots - 1)
+        throw std::runtime_error("cannot read /proc/sys/kernel/cap_last_cap");
+    return mult::caps::bit(last + 1) - 1;
+}
+
+bool lose_cap_setpcap() noexcept
+{
+    return set_effective_setpcap(false);
 }
 
 }  // namespace mult_test

@@ -5,9 +5,11 @@
 
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "mult/capabilities.hpp"
 #include "mult/instfork.hpp"
 #include "mult/pidfd.hpp"
 
@@ -57,5 +59,22 @@ std::string read_all(int fd);
 // Launch and exec tests, which are about holding and releasing a child,
 // not about instances.
 mult::Result<mult::Child> fork_child();
+
+// Capabilities, for the tests of their drop.
+//
+// The set `field` ("CapBnd", "CapEff", ...) of /proc/self/status in `status`
+// (the file's text), or nullopt when it is missing.
+std::optional<mult::caps::Set> capability_field(const std::string& status, const std::string& field);
+// Dropping from the bounding set needs CAP_SETPCAP, which a test run by a
+// user lacks. In a forked child: CAP_SETPCAP made effective if it is
+// permitted, else a new user namespace in which the child is root (uid and
+// gid mapped to its own) with every capability, the bounding set included.
+// False if that failed (user namespaces disabled).
+bool gain_cap_setpcap() noexcept;
+// The bounding set of a child after gain_cap_setpcap(): this process's, or
+// in a new user namespace every capability up to the kernel's cap_last_cap.
+mult::caps::Set bounding_set_with_setpcap();
+// In a forked child: CAP_SETPCAP out of the effective set (still permitted).
+bool lose_cap_setpcap() noexcept;
 
 }  // namespace mult_test

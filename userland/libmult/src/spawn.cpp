@@ -19,9 +19,10 @@ namespace {
 static_assert(std::is_trivially_copyable_v<ChildFailure>);
 static_assert(sizeof(ChildFailure) <= PIPE_BUF);
 
-[[noreturn]] void report_and_exit(int fd, ChildStage stage, int err, int failed_fd = -1) noexcept
+[[noreturn]] void report_and_exit(int fd, ChildStage stage, int err, int failed_fd = -1,
+                                  int failed_cap = -1) noexcept
 {
-    const ChildFailure failure{stage, err, failed_fd};
+    const ChildFailure failure{stage, err, failed_fd, failed_cap};
     while (::write(fd, &failure, sizeof failure) < 0 && errno == EINTR) {
     }
     ::_exit(stage == ChildStage::exec ? kExitNotFound : kExitSpawnFailure);
@@ -79,6 +80,7 @@ ChildPlan make_child_plan(const CommandSpec& spec, const sigset_t& sigmask, int 
     plan.keep_fds = keep_list(spec.pass_fds, report_fd);
     plan.pass_fds = spec.pass_fds;
     plan.chdir = spec.chdir;
+    plan.drop_caps = spec.drop_caps;
     plan.argv = CStringArray(spec.argv);
     plan.envp = CStringArray(spec.envp);
     plan.sigmask = sigmask;
@@ -101,6 +103,12 @@ void run_child(const ChildPlan& plan) noexcept
 
     if (plan.chdir && ::chdir(plan.chdir->c_str()) != 0)
         report_and_exit(report, ChildStage::chdir, errno);
+
+    // The last step before the command, so that it starts with no more
+    // privilege than asked for: a failure here means it does not start.
+    int failed_cap = -1;
+    if (const int err = caps::async_safe::drop(plan.drop_caps, failed_cap); err != 0)
+        report_and_exit(report, ChildStage::capabilities, err, -1, failed_cap);
 
     // The parent blocked the signals it forwards; the command must not start
     // with them blocked (a blocked mask survives execve).
@@ -154,6 +162,12 @@ std::string describe(const ChildFailure& failure, const CommandSpec& spec)
         return "cannot pass fd " + std::to_string(failure.fd) + ": " + reason;
     case ChildStage::chdir:
         return "cannot change directory to '" + spec.chdir.value_or("") + "': " + reason;
+    case ChildStage::capabilities:
+        if (failure.cap < 0)
+            return "cannot drop capabilities from the effective, permitted and inheritable sets: " +
+                   reason;
+        return "cannot drop " + caps::name(failure.cap) + " from the capability bounding set: " +
+               reason + (failure.err == EPERM ? " (that needs CAP_SETPCAP)" : "");
     case ChildStage::exec:
         break;
     }

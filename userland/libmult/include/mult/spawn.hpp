@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "mult/capabilities.hpp"
 #include "mult/error.hpp"
 
 namespace mult {
@@ -63,6 +64,9 @@ struct CommandSpec {
     std::vector<std::string> envp;
     std::optional<std::string> chdir;
     std::vector<int> pass_fds;           // kept open beyond stdio
+    // Taken out of every capability set, the bounding set first, just
+    // before execve() (instfork's defaults and --keep-cap/--drop-cap).
+    caps::Set drop_caps = caps::kNone;
 };
 
 enum class ChildStage : int {
@@ -70,6 +74,7 @@ enum class ChildStage : int {
     pass_fd = 2,    // clearing FD_CLOEXEC on a passed fd failed
     chdir = 3,      // chdir failed
     exec = 4,       // execvp failed
+    capabilities = 5,  // dropping CommandSpec::drop_caps failed (before exec)
 };
 
 // What travels through the report pipe: trivially copyable, one write(),
@@ -78,6 +83,7 @@ struct ChildFailure {
     ChildStage stage = ChildStage::exec;
     int err = 0;  // errno
     int fd = -1;  // the fd, for ChildStage::pass_fd
+    int cap = -1;  // ChildStage::capabilities: what the bounding set kept (-1: capset failed)
     friend bool operator==(const ChildFailure&, const ChildFailure&) = default;
 };
 
@@ -85,6 +91,7 @@ struct ChildPlan {
     std::vector<int> keep_fds;          // survive close_fds_except (stdio, pass, report)
     std::vector<int> pass_fds;          // FD_CLOEXEC cleared
     std::optional<std::string> chdir;
+    caps::Set drop_caps = caps::kNone;
     CStringArray argv;
     CStringArray envp;
     sigset_t sigmask{};                 // the mask to give the command
@@ -104,9 +111,9 @@ struct ChildPlan {
                                         int report_fd);
 
 // Runs in the child: wait until released (if held), close fds, un-CLOEXEC
-// the passed ones, chdir, restore the signal mask, install the environment,
-// execvp. Never returns: on failure it reports and _exit()s (127 after
-// exec, 125 before). A held child whose parent gives up (closes the hold
+// the passed ones, chdir, drop capabilities, restore the signal mask,
+// install the environment, execvp. Never returns: on failure it reports and
+// _exit()s (127 after exec, 125 before). A held child whose parent gives up (closes the hold
 // pipe without releasing) _exit()s with 125 without running anything.
 [[noreturn]] void run_child(const ChildPlan& plan) noexcept;
 
