@@ -50,6 +50,16 @@ TEST(InstforkBinary, UnknownOptionIsUsageError)
     EXPECT_EQ(r.out, "");
 }
 
+TEST(InstforkBinary, UnknownCapabilityIsUsageError)
+{
+    const auto r = instfork_run({"--keep-cap", "net_admin,sys_admn", "--", "/bin/true"});
+    EXPECT_EQ(r.status, mult::ExitStatus::exited(2));
+    EXPECT_EQ(r.err, "instfork: --keep-cap: unknown capability 'sys_admn' (give a name from "
+                     "capabilities(7), such as sys_admin or CAP_SYS_ADMIN, or all)\n"
+                     "Try 'instfork --help' for more information.\n");
+    EXPECT_EQ(r.out, "");
+}
+
 TEST(InstforkBinary, MissingCommandIsUsageError)
 {
     const auto r = instfork_run({});

@@ -9,6 +9,7 @@
 using instfork::Config;
 using instfork::EnvAssignment;
 using instfork::parse_command_line;
+namespace caps = mult::caps;
 
 namespace {
 
@@ -51,6 +52,7 @@ TEST(Options, CommandAfterDoubleDash)
     EXPECT_FALSE(c.chdir);
     EXPECT_TRUE(c.env.empty());
     EXPECT_TRUE(c.pass_fds.empty());
+    EXPECT_EQ(c.drop_caps, ~mult::caps::kInstanceDefault);
 }
 
 TEST(Options, CommandStartsAtFirstOperandWithoutDoubleDash)
@@ -195,6 +197,114 @@ TEST(Options, NameMustBeUsable)
     EXPECT_EQ(parse_ok({"--name", "web-1.a_b", "true"}).name, "web-1.a_b");
 }
 
+// --keep-cap and --drop-cap
+
+namespace {
+
+// The capabilities the command keeps.
+caps::Set kept(const Args& options)
+{
+    Args args = options;
+    args.insert(args.end(), {"--", "true"});
+    return ~parse_ok(args).drop_caps;
+}
+
+}  // namespace
+
+TEST(Options, DefaultCapabilitiesAreTheInstanceDefault)
+{
+    EXPECT_EQ(kept({}), caps::kInstanceDefault);
+    EXPECT_EQ(kept({}) & caps::bit(CAP_SYS_ADMIN), 0U);
+    EXPECT_NE(kept({}) & caps::bit(CAP_NET_BIND_SERVICE), 0U);
+}
+
+TEST(Options, KeepCapTakesNamesInAnyForm)
+{
+    const caps::Set admin = caps::kInstanceDefault | caps::bit(CAP_SYS_ADMIN);
+    for (const char* name : {"sys_admin", "SYS_ADMIN", "cap_sys_admin", "CAP_SYS_ADMIN", "Cap_Sys_Admin"}) {
+        EXPECT_EQ(kept({"--keep-cap", name}), admin) << name;
+        EXPECT_EQ(kept({std::string("--keep-cap=") + name}), admin) << name;
+    }
+}
+
+TEST(Options, KeepCapListsAndRepeats)
+{
+    EXPECT_EQ(kept({"--keep-cap", "sys_admin,net_admin", "--keep-cap", "CAP_BPF", "--keep-cap=perfmon"}),
+              caps::kInstanceDefault | caps::bit(CAP_SYS_ADMIN) | caps::bit(CAP_NET_ADMIN) |
+                  caps::bit(CAP_BPF) | caps::bit(CAP_PERFMON));
+    // Naming a capability kept anyway changes nothing.
+    EXPECT_EQ(kept({"--keep-cap", "chown,chown"}), caps::kInstanceDefault);
+}
+
+TEST(Options, KeepCapAllKeepsEveryCapability)
+{
+    for (const char* all : {"all", "ALL", "All"})
+        EXPECT_EQ(kept({"--keep-cap", all}), caps::kAll) << all;
+    EXPECT_EQ(kept({"--keep-cap", "sys_admin,all"}), caps::kAll);
+    // ... except those --drop-cap names.
+    EXPECT_EQ(kept({"--keep-cap", "all", "--drop-cap", "sys_module"}),
+              caps::kAll & ~caps::bit(CAP_SYS_MODULE));
+}
+
+TEST(Options, DropCapDropsMore)
+{
+    EXPECT_EQ(kept({"--drop-cap", "setuid,CAP_SETGID", "--drop-cap", "kill"}),
+              caps::kInstanceDefault &
+                  ~(caps::bit(CAP_SETUID) | caps::bit(CAP_SETGID) | caps::bit(CAP_KILL)));
+    // Naming one that is dropped anyway changes nothing.
+    EXPECT_EQ(kept({"--drop-cap", "sys_admin"}), caps::kInstanceDefault);
+}
+
+TEST(Options, DropCapAllLeavesWhatKeepCapNames)
+{
+    EXPECT_EQ(kept({"--drop-cap", "all"}), caps::kNone);
+    // The order of the options does not matter.
+    for (const Args& args : {Args{"--drop-cap", "all", "--keep-cap", "net_bind_service,setuid"},
+                             Args{"--keep-cap", "net_bind_service,setuid", "--drop-cap", "all"}})
+        EXPECT_EQ(kept(args), caps::bit(CAP_NET_BIND_SERVICE) | caps::bit(CAP_SETUID));
+}
+
+TEST(Options, UnknownCapabilityIsAUsageError)
+{
+    const std::string hint = "(give a name from capabilities(7), such as sys_admin or CAP_SYS_ADMIN, or all)";
+    expect_usage_error({"--keep-cap", "sys_admn", "--", "true"},
+                       "--keep-cap: unknown capability 'sys_admn' " + hint);
+    expect_usage_error({"--drop-cap", "net_admin,frob", "--", "true"},
+                       "--drop-cap: unknown capability 'frob' ");
+    // No numbers, no spaces, no prefix of a name.
+    for (const char* bad : {"21", "cap_21", " sys_admin", "sys_admin ", "sys", "cap_"})
+        expect_usage_error({"--keep-cap", bad, "--", "true"},
+                           std::string("--keep-cap: unknown capability '") + bad + "'");
+}
+
+TEST(Options, EmptyCapabilityNameIsAUsageError)
+{
+    expect_usage_error({"--keep-cap", "", "--", "true"}, "--keep-cap: '' has an empty capability name");
+    expect_usage_error({"--drop-cap", "kill,,chown", "--", "true"},
+                       "--drop-cap: 'kill,,chown' has an empty capability name");
+    expect_usage_error({"--keep-cap=sys_admin,", "--", "true"},
+                       "--keep-cap: 'sys_admin,' has an empty capability name");
+    expect_usage_error({"--keep-cap", "--", "true"}, "--keep-cap");
+}
+
+TEST(Options, KeepingAndDroppingOneCapabilityContradict)
+{
+    expect_usage_error({"--keep-cap", "kill,sys_admin", "--drop-cap", "CAP_SYS_ADMIN", "--", "true"},
+                       "--keep-cap and --drop-cap both name CAP_SYS_ADMIN");
+    expect_usage_error({"--keep-cap", "all", "--drop-cap", "all", "--", "true"},
+                       "--keep-cap all and --drop-cap all contradict each other");
+}
+
+TEST(Options, HelpListsTheDefaultCapabilities)
+{
+    const auto e = parse_fail({"--help"});
+    for (const std::string& name : caps::short_names(caps::kInstanceDefault))
+        EXPECT_TRUE(e.out.find(" " + name + ",") != std::string::npos ||
+                    e.out.find(" " + name + "\n") != std::string::npos)
+            << name;
+    EXPECT_EQ(e.out.find("sys_admin"), e.out.find("sys_admin or CAP_SYS_ADMIN")) << e.out;
+}
+
 TEST(Options, Help)
 {
     for (const Args& args : {Args{"--help"}, Args{"-h"}, Args{"--help", "--", "ls"}}) {
@@ -204,7 +314,7 @@ TEST(Options, Help)
         EXPECT_NE(e.out.find("Usage: instfork [options] -- cmd args..."), std::string::npos)
             << e.out;
         for (const char* opt : {"--name", "--chdir", "--env", "--clear-env", "--pass-fd",
-                                "--detach", "--print-id", "--version"})
+                                "--detach", "--print-id", "--keep-cap", "--drop-cap", "--version"})
             EXPECT_NE(e.out.find(opt), std::string::npos) << opt;
     }
 }

@@ -6,6 +6,7 @@
 // a stand-in for the module: what is tested is the order and the cleanup).
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -50,6 +51,12 @@ struct Fixture {
     std::vector<std::pair<pid_t, std::string>> named;
     int id_calls = 0;
     std::vector<std::string> environment{"PATH=/usr/bin:/bin", "FROM_PARENT=yes"};
+    // Options given before the test's own. Dropping capabilities needs
+    // CAP_SETPCAP, which a user running the tests lacks: the tests of
+    // everything else keep them all, the capability tests clear this.
+    std::vector<std::string> preset{"--keep-cap=all"};
+    // Runs in the child right after fork(); false makes it exit with 120.
+    std::function<bool()> in_child;
 
     instfork::Hooks hooks()
     {
@@ -64,6 +71,8 @@ struct Fixture {
                     // and sh cannot trap a signal ignored on entry.
                     for (const int sig : instfork::kForwardedSignals)
                         ::signal(sig, SIG_DFL);
+                    if (in_child && !in_child())
+                        ::_exit(120);
                     return mult::Child{};
                 }
                 auto pidfd = mult::pidfd_open(pid);
@@ -92,8 +101,10 @@ struct Fixture {
         };
     }
 
-    RunResult run(const std::vector<std::string>& args)
+    RunResult run(const std::vector<std::string>& test_args)
     {
+        std::vector<std::string> args = preset;
+        args.insert(args.end(), test_args.begin(), test_args.end());
         auto config = instfork::parse_command_line(args);
         EXPECT_TRUE(config.has_value()) << (config ? "" : config.error().err);
         if (!config)
@@ -482,4 +493,110 @@ TEST(Runner, SpawnFailureIsExplained)
         EXPECT_EQ(instfork::run(c, hooks, out, errs), 125);
         EXPECT_EQ(errs.str(), "instfork: " + mult::describe_instfork_error(err) + "\n");
     }
+}
+
+// Capabilities: the command's sets as its /proc/self/status shows them. The
+// child gets CAP_SETPCAP as a test run by a user can (mult_test::
+// gain_cap_setpcap: in a user namespace where it is root).
+
+namespace {
+
+struct CapabilityRun {
+    RunResult result;
+    std::string status;  // the command's /proc/self/status
+};
+
+CapabilityRun run_showing_capabilities(Fixture& f, const std::vector<std::string>& options)
+{
+    f.preset = {};
+    f.in_child = mult_test::gain_cap_setpcap;
+    Capture cap;
+    std::vector<std::string> args = options;
+    args.insert(args.end(), {"--pass-fd", cap.fd(), "--", "/bin/sh", "-c",
+                             "exec cat /proc/self/status >&" + cap.fd()});
+    CapabilityRun run;
+    run.result = f.run(args);
+    run.status = cap.read();
+    return run;
+}
+
+mult::caps::Set capability_set(const CapabilityRun& run, const std::string& field)
+{
+    const auto set = mult_test::capability_field(run.status, field);
+    EXPECT_TRUE(set.has_value()) << field << " missing: " << run.result.err;
+    return set.value_or(mult::caps::kAll);
+}
+
+#define SKIP_IF_THE_CHILD_GOT_NO_CAP_SETPCAP(run)                                                 \
+    if ((run).result.code == 120)                                                                 \
+    GTEST_SKIP() << "no CAP_SETPCAP and no user namespace to get it in"
+
+}  // namespace
+
+TEST(Runner, DefaultCapabilitiesAreTheInstanceDefault)
+{
+    Fixture f;
+    const mult::caps::Set bounding = mult_test::bounding_set_with_setpcap();
+    const CapabilityRun run = run_showing_capabilities(f, {});
+    SKIP_IF_THE_CHILD_GOT_NO_CAP_SETPCAP(run);
+    EXPECT_EQ(run.result.code, 0) << run.result.err;
+    EXPECT_EQ(capability_set(run, "CapBnd"), bounding & mult::caps::kInstanceDefault);
+    // Root (in its user namespace, if that is where the test put it) gets
+    // its bounding set across execve(), and nothing beyond it.
+    EXPECT_EQ(capability_set(run, "CapEff"), bounding & mult::caps::kInstanceDefault);
+    EXPECT_EQ(capability_set(run, "CapAmb"), 0U);
+}
+
+TEST(Runner, KeepCapGivesOneBack)
+{
+    Fixture f;
+    const mult::caps::Set bounding = mult_test::bounding_set_with_setpcap();
+    const mult::caps::Set admin = mult::caps::bit(CAP_SYS_ADMIN);
+    const CapabilityRun run = run_showing_capabilities(f, {"--keep-cap", "sys_admin"});
+    SKIP_IF_THE_CHILD_GOT_NO_CAP_SETPCAP(run);
+    EXPECT_EQ(run.result.code, 0) << run.result.err;
+    EXPECT_EQ(capability_set(run, "CapBnd"), bounding & (mult::caps::kInstanceDefault | admin));
+    EXPECT_EQ(capability_set(run, "CapEff") & admin, bounding & admin);
+}
+
+TEST(Runner, KeepCapAllKeepsTheBoundingSet)
+{
+    Fixture f;
+    const mult::caps::Set bounding = mult_test::bounding_set_with_setpcap();
+    const CapabilityRun run = run_showing_capabilities(f, {"--keep-cap", "all"});
+    SKIP_IF_THE_CHILD_GOT_NO_CAP_SETPCAP(run);
+    EXPECT_EQ(run.result.code, 0) << run.result.err;
+    EXPECT_EQ(capability_set(run, "CapBnd"), bounding);
+}
+
+TEST(Runner, DropCapAllLeavesOnlyWhatKeepCapNames)
+{
+    Fixture f;
+    const mult::caps::Set bounding = mult_test::bounding_set_with_setpcap();
+    const CapabilityRun run =
+        run_showing_capabilities(f, {"--drop-cap", "all", "--keep-cap", "net_bind_service"});
+    SKIP_IF_THE_CHILD_GOT_NO_CAP_SETPCAP(run);
+    EXPECT_EQ(run.result.code, 0) << run.result.err;
+    EXPECT_EQ(capability_set(run, "CapBnd"), bounding & mult::caps::bit(CAP_NET_BIND_SERVICE));
+}
+
+TEST(Runner, CapabilitiesThatCannotBeDroppedStopTheCommand)
+{
+    // Without CAP_SETPCAP the bounding set cannot shrink: the command must
+    // not run with more than it was given.
+    Fixture f;
+    f.preset = {};
+    f.in_child = [] { return mult_test::gain_cap_setpcap() && mult_test::lose_cap_setpcap(); };
+    const mult::caps::Set doomed =
+        mult_test::bounding_set_with_setpcap() & ~mult::caps::kInstanceDefault;
+    ASSERT_NE(doomed, 0U) << "the bounding set has nothing instfork would drop";
+    Capture cap;
+    const RunResult r = f.run({"--pass-fd", cap.fd(), "--", "/bin/sh", "-c", "printf ran >&" + cap.fd()});
+    if (r.code == 120)
+        GTEST_SKIP() << "no user namespace to run the child in";
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "instfork: cannot drop " + mult::caps::name(std::countr_zero(doomed)) +
+                         " from the capability bounding set: Operation not permitted (that needs "
+                         "CAP_SETPCAP)\n");
+    EXPECT_EQ(cap.read(), "") << "the command must never have run";
 }

@@ -11,6 +11,8 @@
 #include "options.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <cctype>
 #include <charconv>
 
 #include <CLI/CLI.hpp>
@@ -59,8 +61,27 @@ struct Raw {
     std::vector<std::string> pass_fds;
     bool detach = false;
     bool print_id = false;
+    std::vector<std::string> keep_caps;
+    std::vector<std::string> drop_caps;
     bool version = false;
 };
+
+// "a, b, c", indented by two spaces, in lines that fit the help's width.
+std::string indented_list(const std::vector<std::string>& words)
+{
+    constexpr std::size_t kWidth = 78;
+    std::string text;
+    std::string line = " ";
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const std::string word = " " + words[i] + (i + 1 < words.size() ? "," : "");
+        if (line.size() + word.size() > kWidth) {
+            text += line + "\n";
+            line = " ";
+        }
+        line += word;
+    }
+    return text + line + "\n";
+}
 
 std::unique_ptr<CLI::App> make_app(Raw& raw)
 {
@@ -74,6 +95,12 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
         "forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to\n"
         "the instance's first process, and exits with its status (128+N if signal N\n"
         "killed it).\n"
+        "\n"
+        "The command's capability bounding set, and so whatever it or its descendants\n"
+        "can ever hold, is limited to\n" +
+        indented_list(mult::caps::short_names(mult::caps::kInstanceDefault)) +
+        "unless --keep-cap or --drop-cap says otherwise: the others reach the machine\n"
+        "as a whole (see instfork(1)).\n"
         "\n"
         "Exit status: the command's own, or 2 for a usage error, 125 if instfork\n"
         "failed, 126 if the command cannot be executed, 127 if it was not found.");
@@ -99,6 +126,14 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     app->add_flag("--print-id", raw.print_id,
                   "Print \"instfork: instance ID, first process pid PID\" on stderr before\n"
                   "waiting (without mult_mgmt.ko: the pid, and that the id is unknown)");
+    app->add_option("--keep-cap", raw.keep_caps,
+                    "Keep these capabilities too (sys_admin or CAP_SYS_ADMIN, any case;\n"
+                    "repeatable); 'all' keeps every one instfork has")
+        ->type_name("CAP[,CAP...]");
+    app->add_option("--drop-cap", raw.drop_caps,
+                    "Drop these capabilities too (repeatable); 'all' drops every one\n"
+                    "that --keep-cap does not name")
+        ->type_name("CAP[,CAP...]");
     app->add_flag("--version", raw.version, "Print the version and exit");
     return app;
 }
@@ -166,6 +201,73 @@ std::expected<int, std::string> parse_fd(const std::string& text)
     return fd;
 }
 
+bool is_all(const std::string& name)
+{
+    return std::ranges::equal(name, std::string_view("all"), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == b;
+    });
+}
+
+// The capabilities named by the values of one of --keep-cap and --drop-cap
+// (comma-separated names, "all" aside).
+struct CapabilityList {
+    mult::caps::Set named = mult::caps::kNone;
+    bool all = false;
+};
+
+std::expected<CapabilityList, std::string> parse_capabilities(const std::string& option,
+                                                              const std::vector<std::string>& values)
+{
+    CapabilityList list;
+    for (const std::string& value : values) {
+        std::size_t begin = 0;
+        for (;;) {
+            const std::size_t comma = std::min(value.find(',', begin), value.size());
+            const std::string name = value.substr(begin, comma - begin);
+            if (name.empty())
+                return std::unexpected(option + ": '" + value + "' has an empty capability name");
+            if (const auto cap = mult::caps::from_name(name))
+                list.named |= mult::caps::bit(*cap);
+            else if (is_all(name))
+                list.all = true;
+            else
+                return std::unexpected(option + ": unknown capability '" + name +
+                                       "' (give a name from capabilities(7), such as sys_admin or "
+                                       "CAP_SYS_ADMIN, or all)");
+            if (comma == value.size())
+                break;
+            begin = comma + 1;
+        }
+    }
+    return list;
+}
+
+// What the command loses: the default set, or every capability (--keep-cap
+// all) or none (--drop-cap all), then plus --keep-cap, minus --drop-cap.
+// Naming one capability on both sides is a contradiction, not a matter of
+// order.
+std::expected<mult::caps::Set, std::string> capabilities_to_drop(const Raw& raw)
+{
+    const auto keep = parse_capabilities("--keep-cap", raw.keep_caps);
+    if (!keep)
+        return std::unexpected(keep.error());
+    const auto drop = parse_capabilities("--drop-cap", raw.drop_caps);
+    if (!drop)
+        return std::unexpected(drop.error());
+    if (keep->all && drop->all)
+        return std::unexpected(std::string("--keep-cap all and --drop-cap all contradict each other"));
+    if (const mult::caps::Set both = keep->named & drop->named; both != mult::caps::kNone)
+        return std::unexpected("--keep-cap and --drop-cap both name " +
+                               mult::caps::name(std::countr_zero(both)));
+    mult::caps::Set kept = mult::caps::kInstanceDefault;
+    if (keep->all)
+        kept = mult::caps::kAll;
+    else if (drop->all)
+        kept = mult::caps::kNone;
+    kept = (kept | keep->named) & ~drop->named;
+    return ~kept;
+}
+
 }  // namespace
 
 std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string> args)
@@ -226,6 +328,10 @@ std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string>
     cfg.pass_fds.erase(dup.begin(), dup.end());
     cfg.detach = raw.detach;
     cfg.print_id = raw.print_id;
+    const auto drop_caps = capabilities_to_drop(raw);
+    if (!drop_caps)
+        return std::unexpected(usage_error(drop_caps.error()));
+    cfg.drop_caps = *drop_caps;
 
     cfg.command.assign(args.begin() + static_cast<std::ptrdiff_t>(command_begin), args.end());
     if (cfg.command.empty())

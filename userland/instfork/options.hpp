@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "mult/capabilities.hpp"
 #include "mult/spawn.hpp"
 
 namespace instfork {
@@ -36,6 +37,9 @@ struct Config {
     std::vector<int> pass_fds;          // --pass-fd, sorted, unique, without 0-2
     bool detach = false;                // --detach
     bool print_id = false;              // --print-id
+    // Taken from every capability set of the command (--keep-cap,
+    // --drop-cap): by default all but mult::caps::kInstanceDefault.
+    mult::caps::Set drop_caps = ~mult::caps::kInstanceDefault;
     std::vector<std::string> command;   // cmd args... (never empty)
 };
 

@@ -53,6 +53,7 @@ mult::CommandSpec command_spec(const Config& config, const Hooks& hooks)
         build_environment(hooks.environment(), config.clear_env, config.env),
         config.chdir,
         config.pass_fds,
+        config.drop_caps,
     };
 }
 
