@@ -22,11 +22,16 @@
 //   wait-default      default action for every signal; prints "ready" and waits
 //   hold FD           prints "hold pid=P ppid=Q", waits for EOF on FD, prints
 //                     "released" and exits 0
+//   caps              euid= and the capability sets of /proc/self/status in
+//                     hex: CapInh= CapPrm= CapEff= CapBnd= CapAmb=
+//   as-nobody PROG ARGS...  becomes uid/gid 65534 (become_nobody) and
+//                     executes PROG with ARGS (argv[0] included)
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <dirent.h>
+#include <fcntl.h>
 #include <set>
 #include <sys/resource.h>
 #include <string>
@@ -197,6 +202,38 @@ int mode_hold(int fd)
     return say(1, "released\n") ? 0 : 1;
 }
 
+int mode_caps()
+{
+    const mult::UniqueFd fd(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+    if (!fd)
+        return 1;
+    std::string line = "euid=" + std::to_string(::geteuid());
+    std::size_t at = 0;
+    const std::string status = read_all(fd.get());
+    while ((at = status.find("\nCap", at)) != std::string::npos) {
+        const std::size_t colon = status.find(':', at);
+        const std::size_t end = status.find('\n', at + 1);
+        if (colon == std::string::npos || end == std::string::npos || colon > end)
+            return 1;
+        std::string value = status.substr(colon + 1, end - colon - 1);
+        std::erase_if(value, [](char c) { return c == ' ' || c == '\t'; });
+        line += " " + status.substr(at + 1, colon - at - 1) + "=" + value;
+        at = end;
+    }
+    return say(1, line + "\n") ? 0 : 1;
+}
+
+int mode_as_nobody(char** argv)
+{
+    if (const int err = become_nobody(); err != 0) {
+        say(2, std::string("helper: as-nobody: ") + std::strerror(err) + "\n");
+        return 1;
+    }
+    ::execv(argv[0], argv);
+    say(2, std::string("helper: as-nobody: ") + argv[0] + ": " + std::strerror(errno) + "\n");
+    return 1;
+}
+
 }  // namespace
 
 int helper_main(int argc, char** argv)
@@ -248,6 +285,10 @@ int helper_main(int argc, char** argv)
         return mode_wait_default();
     if (mode == "hold" && argc == 1)
         return mode_hold(to_int(argv[0]));
+    if (mode == "caps")
+        return mode_caps();
+    if (mode == "as-nobody" && argc >= 1)
+        return mode_as_nobody(argv);
     say(2, "helper: unknown mode or arguments: " + mode + "\n");
     return 64;
 }

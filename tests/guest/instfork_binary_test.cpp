@@ -3,12 +3,14 @@
 // The instfork program (/usr/bin/instfork in the guest), run as a user runs
 // it, on the mult kernel: exit statuses, signal forwarding, descriptors,
 // stdio, --chdir, --env/--clear-env, --detach and --print-id (with the
-// management module: the instance id), privilege, limits,
+// management module: the instance id), the command's capabilities
+// (--keep-cap, --drop-cap), privilege, limits,
 // and that the command really is the first process of a new instance.
 #include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <sys/stat.h>
@@ -18,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "guest_util.hpp"
+#include "mult/capabilities.hpp"
 #include "mult/fd.hpp"
 #include "mult/kernel.hpp"
 
@@ -47,7 +50,8 @@ TEST_F(InstforkBinary, HelpNamesTheOptionsTestedHere)
     const auto r = run({instfork_path(), "--help"});
     ASSERT_TRUE(r.finished);
     EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
-    for (const char* option : {"--chdir", "--env", "--clear-env", "--pass-fd", "--detach", "--print-id"})
+    for (const char* option : {"--chdir", "--env", "--clear-env", "--pass-fd", "--detach", "--print-id",
+                               "--keep-cap", "--drop-cap"})
         EXPECT_NE(r.out.find(option), std::string::npos) << option << " missing from:\n" << r.out;
 }
 
@@ -161,7 +165,9 @@ TEST_F(InstforkBinary, InstanceInsideAnInstance)
 {
     const pid_t me = ::getpid();
     auto argv = instfork_helper({}, {"whoami", pid_str(me)});
-    argv.insert(argv.begin(), {instfork_path(), "--"});
+    // Creating an instance takes CAP_SYS_ADMIN, which instfork drops by
+    // default.
+    argv.insert(argv.begin(), {instfork_path(), "--keep-cap", "sys_admin", "--"});
     const auto r = run(argv);
     ASSERT_TRUE(r.finished);
     ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
@@ -569,7 +575,7 @@ TEST_F(InstforkBinary, NestingDepthLimitGives125)
     // Depth 1 (an instance of the root instance) is allowed; the inner
     // instfork's instance would be depth 2.
     auto argv = instfork_helper({}, {"exit", "0"});
-    argv.insert(argv.begin(), {instfork_path(), "--"});
+    argv.insert(argv.begin(), {instfork_path(), "--keep-cap", "sys_admin", "--"});
     const auto r = run(argv);
     ASSERT_TRUE(r.finished);
     // The inner instfork's 125, passed through by the outer one.
@@ -587,6 +593,133 @@ TEST_F(InstforkBinary, InstanceLimitGives125)
     EXPECT_EQ(r.status, ExitStatus::exited(125)) << r.err;
     EXPECT_NE(r.err.find("kernel.mult.max_instances = 0"), std::string::npos) << r.err;
     EXPECT_NE(r.err.find("ENOSPC"), std::string::npos) << r.err;
+}
+
+// Capabilities: by default the command's bounding set is
+// mult::caps::kInstanceDefault (what a service needs, nothing that reaches
+// the whole machine); --keep-cap and --drop-cap change it.
+
+namespace caps = mult::caps;
+
+// One set ("CapBnd", "CapEff", ...) from the helper's `caps` line.
+caps::Set cap_set(const RunResult& r, const std::string& name)
+{
+    const auto hex = field(r.out, name);
+    EXPECT_TRUE(hex.has_value()) << name << " missing from '" << r.out << "' " << r.err;
+    try {
+        return hex ? std::stoull(*hex, nullptr, 16) : caps::kAll;
+    } catch (const std::exception&) {
+        ADD_FAILURE() << name << "=" << *hex;
+        return caps::kAll;
+    }
+}
+
+// `helper caps` run by instfork with `options`; it must succeed.
+RunResult caps_in_instance(const std::vector<std::string>& options)
+{
+    auto r = run(instfork_helper(options, {"caps"}));
+    EXPECT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    return r;
+}
+
+class InstforkCapabilities : public InstanceTest {
+protected:
+    void SetUp() override
+    {
+        InstanceTest::SetUp();
+        // What a program root starts outside any instance gets: the test's
+        // bounding set, all of it effective.
+        outside_ = run(helper_argv({"caps"}));
+        ASSERT_EQ(outside_.status, ExitStatus::exited(0)) << outside_.err;
+        bounding_ = cap_set(outside_, "CapBnd");
+        ASSERT_NE(bounding_ & caps::bit(CAP_SYS_ADMIN), 0U) << "the tests run as root: " << outside_.out;
+    }
+
+    RunResult outside_;
+    caps::Set bounding_ = 0;
+};
+
+TEST_F(InstforkCapabilities, DefaultSetLeavesOutSysAdminAndTheOtherMachineWideOnes)
+{
+    const auto r = caps_in_instance({});
+    EXPECT_EQ(cap_set(r, "CapBnd"), bounding_ & caps::kInstanceDefault) << r.out;
+    // Root's execve() gives it the whole bounding set: what is kept works.
+    EXPECT_EQ(cap_set(r, "CapEff"), bounding_ & caps::kInstanceDefault) << r.out;
+    EXPECT_EQ(cap_set(r, "CapPrm"), bounding_ & caps::kInstanceDefault) << r.out;
+    EXPECT_EQ(cap_set(r, "CapAmb"), 0U) << r.out;
+    for (const int cap : {CAP_SYS_ADMIN, CAP_SYS_MODULE, CAP_SYSLOG, CAP_PERFMON, CAP_BPF, CAP_NET_ADMIN})
+        EXPECT_EQ(cap_set(r, "CapEff") & caps::bit(cap), 0U) << caps::name(cap);
+}
+
+TEST_F(InstforkCapabilities, KeepCapSysAdminKeepsIt)
+{
+    const auto r = caps_in_instance({"--keep-cap", "sys_admin"});
+    const caps::Set expected = bounding_ & (caps::kInstanceDefault | caps::bit(CAP_SYS_ADMIN));
+    EXPECT_EQ(cap_set(r, "CapBnd"), expected) << r.out;
+    EXPECT_EQ(cap_set(r, "CapEff"), expected) << r.out;
+    EXPECT_NE(cap_set(r, "CapEff") & caps::bit(CAP_SYS_ADMIN), 0U) << r.out;
+}
+
+TEST_F(InstforkCapabilities, KeepCapAllKeepsEverything)
+{
+    const auto r = caps_in_instance({"--keep-cap", "ALL"});
+    EXPECT_EQ(cap_set(r, "CapBnd"), bounding_) << r.out;
+    EXPECT_EQ(cap_set(r, "CapEff"), cap_set(outside_, "CapEff")) << r.out;
+}
+
+TEST_F(InstforkCapabilities, DropCapAllKeepsOnlyWhatKeepCapNames)
+{
+    const auto r = caps_in_instance({"--drop-cap=all", "--keep-cap=CAP_NET_BIND_SERVICE"});
+    EXPECT_EQ(cap_set(r, "CapBnd"), caps::bit(CAP_NET_BIND_SERVICE)) << r.out;
+    EXPECT_EQ(cap_set(r, "CapEff"), caps::bit(CAP_NET_BIND_SERVICE)) << r.out;
+}
+
+TEST_F(InstforkCapabilities, UnknownCapabilityIsAUsageErrorAndCreatesNothing)
+{
+    const auto r = run(instfork_helper({"--keep-cap", "sys_admn"}, {"caps"}));
+    ASSERT_TRUE(r.finished);
+    EXPECT_EQ(r.status, ExitStatus::exited(2));
+    EXPECT_EQ(r.err, "instfork: --keep-cap: unknown capability 'sys_admn' (give a name from "
+                     "capabilities(7), such as sys_admin or CAP_SYS_ADMIN, or all)\n"
+                     "Try 'instfork --help' for more information.\n");
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(nr_instances(), baseline());
+}
+
+TEST_F(InstforkCapabilities, SetuidRootProgramInsideCannotRegainThem)
+{
+    // A setuid-root copy of this binary, run by nobody inside the instance:
+    // root again, but only with what the bounding set still has.
+    const std::string copy = "/tmp/mult-gtest-setuid-helper";
+    std::error_code ec;
+    std::filesystem::copy_file(self_path(), copy, std::filesystem::copy_options::overwrite_existing, ec);
+    ASSERT_FALSE(ec) << ec.message();
+    ASSERT_EQ(::chmod(copy.c_str(), 04755), 0);
+    const std::vector<std::string> as_nobody{"as-nobody", copy, "--helper", "caps"};
+    const auto bounded = run(instfork_helper({}, as_nobody));
+    const auto unbounded = run(instfork_helper({"--keep-cap", "all"}, as_nobody));
+    ::unlink(copy.c_str());
+    ASSERT_EQ(bounded.status, ExitStatus::exited(0)) << bounded.err;
+    ASSERT_EQ(unbounded.status, ExitStatus::exited(0)) << unbounded.err;
+    if (field(unbounded.out, "euid") != "0")
+        GTEST_SKIP() << "/tmp does not honour setuid: " << unbounded.out;
+    EXPECT_EQ(field(bounded.out, "euid"), "0") << bounded.out;
+    EXPECT_EQ(cap_set(bounded, "CapEff"), bounding_ & caps::kInstanceDefault) << bounded.out;
+    // The same program with nothing dropped gets CAP_SYS_ADMIN back.
+    EXPECT_NE(cap_set(unbounded, "CapEff") & caps::bit(CAP_SYS_ADMIN), 0U) << unbounded.out;
+}
+
+TEST_F(InstforkCapabilities, NestedInstanceNeedsKeepCapSysAdmin)
+{
+    auto argv = instfork_helper({}, {"exit", "0"});
+    argv.insert(argv.begin(), {instfork_path(), "--"});
+    const auto r = run(argv);
+    ASSERT_TRUE(r.finished);
+    // The inner instfork's 125, passed through by the outer one.
+    EXPECT_EQ(r.status, ExitStatus::exited(125)) << r.err;
+    EXPECT_NE(r.err.find("CAP_SYS_ADMIN"), std::string::npos) << r.err;
+    EXPECT_NE(r.err.find("EPERM"), std::string::npos) << r.err;
 }
 
 }  // namespace
