@@ -110,8 +110,8 @@ TEST(InstanceDefault, KeepsWhatAServiceNeeds)
 {
     EXPECT_EQ(caps::short_names(caps::kInstanceDefault),
               (Names{"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill",
-                     "setgid", "setuid", "setpcap", "net_bind_service", "net_broadcast",
-                     "ipc_owner", "sys_chroot", "lease", "audit_write", "setfcap"}));
+                     "setgid", "setuid", "setpcap", "net_bind_service", "ipc_owner",
+                     "sys_chroot", "lease", "audit_write", "setfcap"}));
 }
 
 TEST(InstanceDefault, DropsWhatReachesTheWholeMachine)
@@ -119,7 +119,8 @@ TEST(InstanceDefault, DropsWhatReachesTheWholeMachine)
     for (const int cap : {CAP_SYS_MODULE, CAP_SYS_RAWIO, CAP_SYSLOG, CAP_PERFMON, CAP_BPF,
                           CAP_SYS_ADMIN, CAP_SYS_PTRACE, CAP_SYS_BOOT, CAP_SYS_TIME, CAP_MAC_ADMIN,
                           CAP_MAC_OVERRIDE, CAP_AUDIT_CONTROL, CAP_AUDIT_READ, CAP_NET_ADMIN,
-                          CAP_NET_RAW, CAP_SYS_RESOURCE, CAP_SYS_NICE, CAP_CHECKPOINT_RESTORE,
+                          CAP_NET_RAW, CAP_NET_BROADCAST, CAP_SYS_RESOURCE, CAP_SYS_NICE,
+                          CAP_CHECKPOINT_RESTORE,
                           CAP_SYS_TTY_CONFIG, CAP_MKNOD, CAP_LINUX_IMMUTABLE, CAP_WAKE_ALARM,
                           CAP_BLOCK_SUSPEND, CAP_IPC_LOCK, CAP_SYS_PACCT})
         EXPECT_EQ(caps::kInstanceDefault & caps::bit(cap), 0U) << caps::name(cap);

@@ -49,8 +49,8 @@ inline constexpr Set kAll = ~Set{0};
 inline constexpr Set kInstanceDefault =
     bit(CAP_CHOWN) | bit(CAP_DAC_OVERRIDE) | bit(CAP_DAC_READ_SEARCH) | bit(CAP_FOWNER) |
     bit(CAP_FSETID) | bit(CAP_KILL) | bit(CAP_SETGID) | bit(CAP_SETUID) | bit(CAP_SETPCAP) |
-    bit(CAP_NET_BIND_SERVICE) | bit(CAP_NET_BROADCAST) | bit(CAP_IPC_OWNER) |
-    bit(CAP_SYS_CHROOT) | bit(CAP_LEASE) | bit(CAP_AUDIT_WRITE) | bit(CAP_SETFCAP);
+    bit(CAP_NET_BIND_SERVICE) | bit(CAP_IPC_OWNER) | bit(CAP_SYS_CHROOT) | bit(CAP_LEASE) |
+    bit(CAP_AUDIT_WRITE) | bit(CAP_SETFCAP);
 
 // The capability called `name`: "sys_admin", "CAP_SYS_ADMIN", in any case.
 // nullopt for anything else, numbers included. Known are the names libcap
