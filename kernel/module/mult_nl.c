@@ -592,9 +592,6 @@ int mult_nl_enter_doit(struct sk_buff *skb, struct genl_info *info)
 	if (err == -ESRCH)
 		NL_SET_ERR_MSG(info->extack,
 			       "the instance is ending: its first process has exited");
-	else if (err == -EBUSY)
-		NL_SET_ERR_MSG(info->extack,
-			       "another process is entering this instance; try again");
 	return err;
 }
 

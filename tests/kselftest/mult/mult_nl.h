@@ -103,7 +103,6 @@
 #define EXT_SETNAME_NAME "set-name needs the new name"
 #define EXT_NO_PROCESS "no process left in the instance"
 #define EXT_ENTER_ENDING "the instance is ending: its first process has exited"
-#define EXT_ENTER_BUSY "another process is entering this instance; try again"
 #define EXT_NO_ATTRS "this request takes no attributes"
 /* ... and of the kernel's attribute validation (lib/nlattr.c). */
 #define NLA_MSG_RANGE "integer out of range"

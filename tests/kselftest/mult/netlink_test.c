@@ -1646,17 +1646,41 @@ TEST_F(nl, enter_plain_fork_does_not_join)
 	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
 }
 
-/* One armed process per instance; the arming goes with the process or the join. */
-TEST_F(nl, enter_one_process_at_a_time)
+/*
+ * After exec (enter_exec_disarms): NLT_EXEC_PROBE=<pid of a first process>.
+ * Exit 10 if our clone3(CLONE_NEWINST) child joined that instance (it
+ * sees the first process), 11 if it is in an instance of its own.
+ */
+__attribute__((constructor)) static void exec_probe(void)
+{
+	const char *first = getenv("NLT_EXEC_PROBE");
+	pid_t pid;
+	int st;
+
+	if (!first)
+		return;
+	pid = mult_instfork(NULL);
+	if (pid == 0)
+		_exit(kill(atoi(first), 0) ? 11 : 10);
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		_exit(12);
+	_exit(WEXITSTATUS(st));
+}
+
+/*
+ * The arming belongs to the process that asked: others may arm for the
+ * same instance, a new enter replaces it, the join and exec use it up,
+ * and an instance gone meanwhile fails the clone3(), never a new instance.
+ */
+TEST_F(nl, enter_arming_is_per_process)
 {
 	struct inst_cfg cfg = {}, jcfg;
-	int armed[2], done[2], off, ret;
+	int armed[2], done[2], off, nr, err;
 	struct inst in, other, j;
-	struct mnl_reply r;
 	struct mnl_req q;
 	long long id, id2;
-	pid_t a, b;
-	char c;
+	char c, env[64];
+	pid_t a;
 
 	ASSERT_EQ(0, inst_start(&in, &cfg));
 	ASSERT_EQ(0, inst_start(&other, &cfg));
@@ -1664,7 +1688,6 @@ TEST_F(nl, enter_one_process_at_a_time)
 	id2 = inst_id(&self->s, other.pid);
 	ASSERT_NE(0, id);
 	ASSERT_NE(0, id2);
-	jcfg = joiner(in.pid);
 
 	/* The request is checked first. */
 	mnl_req(&self->s, &q, MULT_CMD_ENTER, 0);
@@ -1676,7 +1699,7 @@ TEST_F(nl, enter_one_process_at_a_time)
 	EXPECT_TRUE(req_is(_metadata, &self->s, &q, "enter, unknown name",
 			   -ENOENT, EXT_NO_NAME, off));
 
-	/* Another process arms itself, twice (fine), and stays. */
+	/* Another process armed for the instance does not block us. */
 	ASSERT_EQ(0, pipe(armed));
 	ASSERT_EQ(0, pipe(done));
 	fflush(NULL);
@@ -1689,7 +1712,6 @@ TEST_F(nl, enter_one_process_at_a_time)
 		close(done[1]);
 		CHILD_CHECK(!mnl_open(&s));
 		CHILD_CHECK(enter_inst(&s, id, NULL, -1, NULL) == 0);
-		CHILD_CHECK(enter_inst(&s, id, NULL, -1, NULL) == 0);
 		CHILD_CHECK(write(armed[1], "a", 1) == 1);
 		CHILD_CHECK(read(done[0], &c, 1) == 0);
 		_exit(0);
@@ -1697,53 +1719,62 @@ TEST_F(nl, enter_one_process_at_a_time)
 	close(armed[1]);
 	close(done[0]);
 	ASSERT_EQ(1, read(armed[0], &c, 1));
-	ret = enter_inst(&self->s, id, NULL, -1, &r);
-	EXPECT_TRUE(ack_is(_metadata, "enter by id, another armed", ret, &r,
-			   -EBUSY, EXT_ENTER_BUSY, -1));
-	ret = enter_inst(&self->s, 0, NULL, in.pidfd, &r);
-	EXPECT_TRUE(ack_is(_metadata, "enter by pidfd, another armed", ret, &r,
-			   -EBUSY, EXT_ENTER_BUSY, -1));
-
-	/* It exits (and is reaped): now we may, and again. */
+	EXPECT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
+	EXPECT_EQ(0, enter_inst(&self->s, 0, NULL, in.pidfd, NULL));
 	close(done[1]);
 	EXPECT_EQ(0, wait_child(a));
 	close(armed[0]);
-	EXPECT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
-	EXPECT_EQ(0, enter_inst(&self->s, id, NULL, -1, NULL));
 
-	/* Now another gets EBUSY, for this instance only. */
-	fflush(NULL);
-	b = fork();
-	ASSERT_GE(b, 0);
-	if (!b) {
-		struct mnl s;
-
-		CHILD_CHECK(!mnl_open(&s));
-		ret = enter_inst(&s, id, NULL, -1, &r);
-		CHILD_CHECK(ret == -EBUSY && !strcmp(r.msg, EXT_ENTER_BUSY));
-		CHILD_CHECK(enter_inst(&s, id2, NULL, -1, NULL) == 0);
-		_exit(0);
-	}
-	EXPECT_EQ(0, wait_child(b));
-
-	/* Joining uses the arming up: another may arm then. */
+	/* A second enter replaces the first: the clone3() joins @other. */
+	EXPECT_EQ(0, enter_inst(&self->s, id2, NULL, -1, NULL));
+	jcfg = joiner(other.pid);
 	ASSERT_EQ(0, inst_start(&j, &jcfg));
-	EXPECT_EQ(0, j.r.see[0]) TH_LOG("the clone3() did not join");
+	check_joined(_metadata, &self->s, "re-armed for another", &j, id2);
+	EXPECT_EQ(0, inst_stop(&j));
+
+	/* The join used it up: the next clone3() makes a new instance. */
+	nr = read_int(NR_INSTANCES);
+	jcfg = joiner(other.pid);
+	ASSERT_EQ(0, inst_start(&j, &jcfg));
+	EXPECT_EQ(ESRCH, j.r.see[0]) TH_LOG("a second clone3() joined too");
+	EXPECT_EQ(nr + 1, read_int(NR_INSTANCES));
+	EXPECT_EQ(0, inst_stop(&j));
+
+	/* exec disarms: the new program's clone3() makes its own instance. */
 	fflush(NULL);
-	b = fork();
-	ASSERT_GE(b, 0);
-	if (!b) {
+	a = fork();
+	ASSERT_GE(a, 0);
+	if (!a) {
 		struct mnl s;
 
 		CHILD_CHECK(!mnl_open(&s));
 		CHILD_CHECK(enter_inst(&s, id, NULL, -1, NULL) == 0);
-		_exit(0);
+		snprintf(env, sizeof(env), "NLT_EXEC_PROBE=%d", in.pid);
+		execle("/proc/self/exe", "netlink_test", NULL,
+		       (char *[]){ env, NULL });
+		_exit(13);
 	}
-	EXPECT_EQ(0, wait_child(b));
+	EXPECT_EQ(11, mult_status_code(wait_child(a)))
+		TH_LOG("10: joined after exec, 11: not");
 
-	EXPECT_EQ(0, inst_stop(&j));
-	EXPECT_EQ(0, inst_stop(&in));
+	/* Armed for an instance that is gone: ESRCH, no instance made. */
+	EXPECT_EQ(0, enter_inst(&self->s, id2, NULL, -1, NULL));
 	EXPECT_EQ(0, inst_stop(&other));
+	EXPECT_EQ(nr - 1, wait_nr_instances(nr - 1, SETTLE_MS));
+	fflush(NULL);
+	a = mult_instfork(NULL);
+	if (!a)
+		_exit(0);
+	err = errno;
+	EXPECT_EQ(-1, a) TH_LOG("clone3() armed for a gone instance made one");
+	EXPECT_EQ(ESRCH, err);
+	if (a > 0)
+		mult_waitpid(a, 10000);
+	/* ... and that used the arming up too. */
+	EXPECT_EQ(0, inst_start(&j, &cfg));
+	EXPECT_EQ(0, inst_stop(&j));
+
+	EXPECT_EQ(0, inst_stop(&in));
 	EXPECT_EQ(self->base, wait_nr_instances(self->base, SETTLE_MS));
 }
 
