@@ -248,7 +248,7 @@ TEST(sysctl_writes)
 	ASSERT_LT(0, depth);
 	BOTH_SIDES(op_set_max_depth, depth, ALLOWED, REFUSED);
 	EXPECT_EQ(depth, mult_sysctl_read("max_depth"));
-	BOTH_SIDES(op_rewrite_sysctl, (long)"/proc/sys/kernel/core_pattern",
+	BOTH_SIDES(op_rewrite_sysctl, (long)"/proc/sys/kernel/pid_max",
 		   ALLOWED, REFUSED);
 	BOTH_SIDES(op_rewrite_sysctl, (long)"/proc/sys/kernel/domainname",
 		   ALLOWED, REFUSED);
