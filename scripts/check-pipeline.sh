@@ -64,7 +64,7 @@ scenario kernel-warns fail "deliberate warning" 300 "selftest/warn root / 30 ins
 # The accelerator: a KVM that exists but runs nothing (simulated on any
 # machine: TCG with its CPUs stopped) is never waited on for the whole timeout.
 cache=$work/accel-cache
-fake=(MULT_VM_SIMULATE=broken-kvm MULT_ACCEL_CACHE=$cache PROBE_TIMEOUT=5 FIRST_OUTPUT=10)
+fake=(MULT_VM_SIMULATE=broken-kvm MULT_ACCEL_CACHE=$cache PROBE_TIMEOUT=5 FIRST_OUTPUT_KVM=10)
 # Forced onto it, the guest is reported silent within seconds, not 600 s.
 scenario kvm-forced-silent fail "printed nothing on kvm" 600 "selftest/true root / 30 true" 90 \
 	ACCEL=kvm "${fake[@]}"
