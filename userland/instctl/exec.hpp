@@ -3,12 +3,13 @@
 // instctl exec's check that the command's process joined the instance.
 //
 // enter arms this process for instance N, and its next
-// clone3(CLONE_NEWINST) makes a member of N. But if N is freed altogether
-// between the enter and the fork (its first process exited and was reaped,
-// nothing else refers to it), the arming goes with it and the clone3
-// creates a new, empty instance instead. So exec starts its child held,
-// asks the module which instance the child is in (get with its pidfd), and
-// only then lets it run the command.
+// clone3(CLONE_NEWINST) makes a member of N; if N is gone by then, that
+// clone3 fails with ESRCH. The kernel keeps only N's id, though: should N
+// end and its id be reused by a new instance in between, the child would
+// land in the new one; ids are cyclic over 2^24, so that takes 16 million
+// creations within the window. exec still starts its child held, asks the
+// module which instance the child is in (get with its pidfd), and only then
+// lets it run the command.
 #pragma once
 
 #include <cstdint>
