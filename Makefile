@@ -35,7 +35,7 @@ export CCACHE_MAXSIZE ?= 10G
 # clone (CI) hits the cache of the first.
 export CCACHE_BASEDIR ?= $(TOP)
 
-.PHONY: bench help deps kernel headers module userland selftests initramfs demo shell \
+.PHONY: bench compare help deps kernel headers module userland selftests initramfs demo shell \
 	check check-vm check-pipeline check-host export-patches checkpatch patch-stats check-series clean distclean
 
 help:
@@ -44,6 +44,7 @@ help:
 	@echo "                   (every guest boot: ACCEL=auto|kvm|tcg, VM_CPUS=2)"
 	@echo "make shell         interactive guest on the serial console (leave with 'reboot -f')"
 	@echo "make bench         benchmarks on the non-debug kernel (BENCH_ARGS=--quick for a short run)"
+	@echo "make compare       the leak matrix: mult against pid namespaces and Landlock (docs/comparison.md)"
 	@echo "make kernel        build the patched kernel (KCONFIG=debug|bench)"
 	@echo "make module        build the management module"
 	@echo "make userland      build libmult, instfork (host and static guest builds)"
@@ -103,6 +104,12 @@ bench:
 	@scripts/deps.sh bench
 	@scripts/bench.sh $(BUILD)
 
+# The leak matrix: the same visibility probes against an instance, pid
+# namespaces and a Landlock domain, one boot of the bench kernel; results in
+# build/compare/, the matrix in docs/comparison.md. Never part of check.
+compare: deps
+	@scripts/compare.sh $(BUILD)
+
 # Installing on a real machine (a kernel with the series, see README.md).
 # `make install` puts the host build of the tools (linked against the shared
 # libnl) and the man pages under $(DESTDIR)$(PREFIX): bin/, share/man/man[178]/.
@@ -160,7 +167,7 @@ check-series:
 
 clean:
 	rm -rf $(BUILD)/kernel-* $(BUILD)/kselftest* $(BUILD)/mult-tests $(BUILD)/userland-* \
-		$(BUILD)/module $(BUILD)/initramfs* $(BUILD)/pipeline $(BUILD)/bench $(BUILD)/logs
+		$(BUILD)/module $(BUILD)/initramfs* $(BUILD)/pipeline $(BUILD)/bench $(BUILD)/compare $(BUILD)/logs
 
 distclean:
 	rm -rf $(BUILD)

@@ -37,9 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef CLONE_NEWINST
-#define CLONE_NEWINST 0x400000000ULL
-#endif
+#include "../common/guest_prog.h"
+
 #define WAIT_P_PIDFD 3 /* idtype for waitid() on a pidfd (linux/wait.h) */
 
 #define MAX_BATCH 64	   /* samples per worker command (fits a pipe) */
@@ -73,37 +72,6 @@ static double now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-/* All of @len bytes in (@out false) or out; -EPIPE if the other side is gone. */
-static int xfer(int fd, void *buf, size_t len, bool out)
-{
-	char *p = buf;
-
-	while (len) {
-		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EPIPE;
-		p += n;
-		len -= n;
-	}
-	return 0;
-}
-
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("# ", stdout);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
 }
 
 static int read_long(const char *path, long *v)
@@ -219,18 +187,6 @@ static void j_emit(struct run *run, struct json *j, const char *error)
 
 /* ---- children --------------------------------------------------------- */
 
-static pid_t raw_clone3(uint64_t flags, int *pidfd)
-{
-	struct clone_args args;
-
-	memset(&args, 0, sizeof args);
-	args.flags = flags;
-	if (flags & CLONE_PIDFD)
-		args.pidfd = (uintptr_t)pidfd;
-	args.exit_signal = SIGCHLD;
-	return syscall(SYS_clone3, &args, sizeof args);
-}
-
 static void close_from(unsigned lo, unsigned hi)
 {
 	if (lo <= hi)
@@ -269,14 +225,6 @@ static int mount_private_proc(void)
 		return errno;
 	if (mount("proc", "/proc", "proc", 0, NULL) < 0)
 		return errno;
-	return 0;
-}
-
-static int wait_pid(pid_t pid, int *status)
-{
-	while (waitpid(pid, status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
 	return 0;
 }
 
