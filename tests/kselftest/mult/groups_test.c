@@ -256,32 +256,18 @@ MULT_OP(tty_child)
 
 MULT_OP(ctty_scenario)
 {
-	static const char *const dirs[] = { "/tmp", "/mnt", "/run", "/dev" };
-	char dir[64] = "", path[128], tty[128];
-	int master, slave, unlock = 0, r;
-	unsigned int i;
+	char dir[64], path[128], tty[128];
+	int master, slave, r;
 
-	MULT_CHECK(unshare(CLONE_NEWNS) == 0);
-	MULT_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
-	for (i = 0; i < ARRAY_SIZE(dirs); i++) {
-		if (!mount("mult", dirs[i], "tmpfs", 0, NULL)) {
-			snprintf(dir, sizeof(dir), "%s", dirs[i]);
-			break;
-		}
-	}
-	MULT_CHECK(dir[0]);
-	snprintf(path, sizeof(path), "%s/pts", dir);
-	MULT_CHECK(mkdir(path, 0755) == 0);
-	MULT_CHECK(mount("devpts", path, "devpts", 0,
-			 "newinstance,ptmxmode=0666") == 0);
+	r = mult_private_devpts(dir, sizeof(dir));
+	if (r)
+		return r;
 	snprintf(tty, sizeof(tty), "%s/tty", dir);
 	MULT_CHECK(mknod(tty, S_IFCHR | 0666, makedev(5, 0)) == 0);
 	snprintf(path, sizeof(path), "%s/pts/ptmx", dir);
-	master = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	MULT_CHECK(master >= 0);
-	MULT_CHECK(ioctl(master, TIOCSPTLCK, &unlock) == 0);
-	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	MULT_CHECK(slave >= 0);
+	r = mult_open_pty(path, &master, &slave);
+	if (r)
+		return r;
 
 	/* Without a controlling terminal yet: ENXIO, as we will want. */
 	if (setsid() < 0 && getsid(0) != getpid())

@@ -50,7 +50,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
@@ -750,6 +752,47 @@ MULT_OP(mult_op_ptrace_seize)
 	if (ptrace(PTRACE_INTERRUPT, a, NULL, NULL))
 		return -2;
 	return mult_ptrace_peek_detach(a);
+}
+
+/* ----------------------------------------------------------------- */
+/* terminals */
+
+/*
+ * In a forked child: a private mount namespace, a tmpfs on the first of
+ * /tmp, /mnt, /run, /dev that takes one (its path in dir), and a new devpts
+ * instance at dir/pts. Returns 0, or the failing line (MULT_CHECK).
+ */
+MULT_FN int mult_private_devpts(char *dir, size_t len)
+{
+	static const char *const dirs[] = { "/tmp", "/mnt", "/run", "/dev" };
+	char path[128];
+	unsigned int i;
+
+	dir[0] = '\0';
+	MULT_CHECK(unshare(CLONE_NEWNS) == 0);
+	MULT_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
+	for (i = 0; i < ARRAY_SIZE(dirs) && !dir[0]; i++)
+		if (!mount("mult", dirs[i], "tmpfs", 0, NULL))
+			snprintf(dir, len, "%s", dirs[i]);
+	MULT_CHECK(dir[0]);
+	snprintf(path, sizeof(path), "%s/pts", dir);
+	MULT_CHECK(mkdir(path, 0755) == 0);
+	MULT_CHECK(mount("devpts", path, "devpts", 0,
+			 "newinstance,ptmxmode=0666") == 0);
+	return 0;
+}
+
+/* An unlocked pty from the multiplexer ptmx: 0, or the failing line. */
+MULT_FN int mult_open_pty(const char *ptmx, int *master, int *slave)
+{
+	int unlock = 0;
+
+	*master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	MULT_CHECK(*master >= 0);
+	MULT_CHECK(ioctl(*master, TIOCSPTLCK, &unlock) == 0);
+	*slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	MULT_CHECK(*slave >= 0);
+	return 0;
 }
 
 /* ----------------------------------------------------------------- */

@@ -404,7 +404,7 @@ MULT_OP(tty_inside)
 {
 	struct winsize ws;
 	char key = 'x';
-	int master, slave, unlock = 0;
+	int master, slave;
 
 	/* Reading and writing it, and harmless queries, work. */
 	MULT_CHECK(write(a, "", 0) == 0);
@@ -415,11 +415,8 @@ MULT_OP(tty_inside)
 	MULT_CHECK(ioctl(a, TIOCSWINSZ, &ws) == -1 && errno == EPERM);
 	MULT_CHECK(ioctl(a, TIOCVHANGUP, 0) == -1 && errno == EPERM);
 	/* A terminal of its own: controlling terminal, TIOCSTI. */
-	master = open((const char *)b, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	MULT_CHECK(master >= 0);
-	MULT_CHECK(ioctl(master, TIOCSPTLCK, &unlock) == 0);
-	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	MULT_CHECK(slave >= 0);
+	if (mult_open_pty((const char *)b, &master, &slave))
+		return __LINE__;
 	MULT_CHECK(ioctl(slave, TIOCSCTTY, 0) == 0);
 	MULT_CHECK(ioctl(slave, TIOCSTI, &key) == 0);
 	MULT_CHECK(ioctl(slave, TIOCSWINSZ, &ws) == 0);
@@ -429,28 +426,17 @@ MULT_OP(tty_inside)
 /* Outside: a session with a controlling pty, then an instance uses it. */
 MULT_OP(tty_scenario)
 {
-	static const char *const dirs[] = { "/tmp", "/mnt", "/run" };
-	char dir[64] = "", path[128];
-	int master, slave, unlock = 0, r;
-	unsigned int i;
+	char dir[64], path[128];
+	int master, slave, r;
 	char key = 'y';
 
-	MULT_CHECK(unshare(CLONE_NEWNS) == 0);
-	MULT_CHECK(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0);
-	for (i = 0; i < ARRAY_SIZE(dirs) && !dir[0]; i++)
-		if (!mount("mult", dirs[i], "tmpfs", 0, NULL))
-			snprintf(dir, sizeof(dir), "%s", dirs[i]);
-	MULT_CHECK(dir[0]);
-	snprintf(path, sizeof(path), "%s/pts", dir);
-	MULT_CHECK(mkdir(path, 0755) == 0);
-	MULT_CHECK(mount("devpts", path, "devpts", 0,
-			 "newinstance,ptmxmode=0666") == 0);
+	r = mult_private_devpts(dir, sizeof(dir));
+	if (r)
+		return r;
 	snprintf(path, sizeof(path), "%s/pts/ptmx", dir);
-	master = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	MULT_CHECK(master >= 0);
-	MULT_CHECK(ioctl(master, TIOCSPTLCK, &unlock) == 0);
-	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
-	MULT_CHECK(slave >= 0);
+	r = mult_open_pty(path, &master, &slave);
+	if (r)
+		return r;
 	if (setsid() < 0 && getsid(0) != getpid())
 		MULT_CHECK(!"setsid");
 	MULT_CHECK(ioctl(slave, TIOCSCTTY, 0) == 0);
