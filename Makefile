@@ -55,7 +55,8 @@ help:
 	@echo "make export-patches  export build/linux commits to kernel/patches (developers)"
 	@echo "make checkpatch    run scripts/checkpatch.pl --strict on the series"
 	@echo "make patch-stats   count the lines the series adds and removes"
-	@echo "make check-series  build every prefix of the series (each patch builds alone)"
+	@echo "make check-series  build every prefix of the series (each patch builds alone;"
+	@echo "                   SERIES_OBJECTS=1: compile the touched objects only, seconds per patch)"
 	@echo "make clean         remove build output but keep the unpacked kernel tree"
 
 deps:
