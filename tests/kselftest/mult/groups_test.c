@@ -256,18 +256,14 @@ MULT_OP(tty_child)
 
 MULT_OP(ctty_scenario)
 {
-	char dir[64], path[128], tty[128];
+	char dir[64], tty[128];
 	int master, slave, r;
 
-	r = mult_private_devpts(dir, sizeof(dir));
+	r = mult_private_pty(dir, sizeof(dir), &master, &slave);
 	if (r)
 		return r;
 	snprintf(tty, sizeof(tty), "%s/tty", dir);
 	MULT_CHECK(mknod(tty, S_IFCHR | 0666, makedev(5, 0)) == 0);
-	snprintf(path, sizeof(path), "%s/pts/ptmx", dir);
-	r = mult_open_pty(path, &master, &slave);
-	if (r)
-		return r;
 
 	/* Without a controlling terminal yet: ENXIO, as we will want. */
 	if (setsid() < 0 && getsid(0) != getpid())

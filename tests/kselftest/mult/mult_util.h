@@ -757,12 +757,26 @@ MULT_OP(mult_op_ptrace_seize)
 /* ----------------------------------------------------------------- */
 /* terminals */
 
+/* An unlocked pty from the multiplexer ptmx: 0, or the failing line. */
+MULT_FN int mult_open_pty(const char *ptmx, int *master, int *slave)
+{
+	int unlock = 0;
+
+	*master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	MULT_CHECK(*master >= 0);
+	MULT_CHECK(ioctl(*master, TIOCSPTLCK, &unlock) == 0);
+	*slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	MULT_CHECK(*slave >= 0);
+	return 0;
+}
+
 /*
  * In a forked child: a private mount namespace, a tmpfs on the first of
- * /tmp, /mnt, /run, /dev that takes one (its path in dir), and a new devpts
- * instance at dir/pts. Returns 0, or the failing line (MULT_CHECK).
+ * /tmp, /mnt, /run, /dev that takes one (its path in dir), a new devpts
+ * instance at dir/pts and an unlocked pty from it. Returns 0, or the
+ * failing line (MULT_CHECK).
  */
-MULT_FN int mult_private_devpts(char *dir, size_t len)
+MULT_FN int mult_private_pty(char *dir, size_t len, int *master, int *slave)
 {
 	static const char *const dirs[] = { "/tmp", "/mnt", "/run", "/dev" };
 	char path[128];
@@ -779,20 +793,8 @@ MULT_FN int mult_private_devpts(char *dir, size_t len)
 	MULT_CHECK(mkdir(path, 0755) == 0);
 	MULT_CHECK(mount("devpts", path, "devpts", 0,
 			 "newinstance,ptmxmode=0666") == 0);
-	return 0;
-}
-
-/* An unlocked pty from the multiplexer ptmx: 0, or the failing line. */
-MULT_FN int mult_open_pty(const char *ptmx, int *master, int *slave)
-{
-	int unlock = 0;
-
-	*master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	MULT_CHECK(*master >= 0);
-	MULT_CHECK(ioctl(*master, TIOCSPTLCK, &unlock) == 0);
-	*slave = ioctl(*master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	MULT_CHECK(*slave >= 0);
-	return 0;
+	snprintf(path, sizeof(path), "%s/pts/ptmx", dir);
+	return mult_open_pty(path, master, slave);
 }
 
 /* ----------------------------------------------------------------- */

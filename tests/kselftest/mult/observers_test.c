@@ -430,13 +430,10 @@ MULT_OP(tty_scenario)
 	int master, slave, r;
 	char key = 'y';
 
-	r = mult_private_devpts(dir, sizeof(dir));
+	r = mult_private_pty(dir, sizeof(dir), &master, &slave);
 	if (r)
 		return r;
 	snprintf(path, sizeof(path), "%s/pts/ptmx", dir);
-	r = mult_open_pty(path, &master, &slave);
-	if (r)
-		return r;
 	if (setsid() < 0 && getsid(0) != getpid())
 		MULT_CHECK(!"setsid");
 	MULT_CHECK(ioctl(slave, TIOCSCTTY, 0) == 0);
