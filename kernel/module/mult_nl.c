@@ -204,7 +204,7 @@ static struct mult_instance *mult_nl_pidfd_target(const struct nlattr *attr,
 	}
 	if (!inst) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "the pidfd's process is in no instance");
+				    "the pidfd's process is in no instance, or was reaped");
 		return ERR_PTR(-ENOENT);
 	}
 	return inst;

@@ -10,15 +10,21 @@
  *   block signals, stopped or traced ones, ones in sessions of their own,
  *   one that forks all the time. They are gone before the creator reaps
  *   the first process;
- * - nr_instances counts an instance while anything refers to it (a task,
- *   a zombie, a pidfd, a struct pid held by F_SETOWN) and drops back once
- *   the last reference is gone.
+ * - nr_instances counts an instance while a process of it exists (a task
+ *   or a zombie) and drops back once the last one is reaped, whatever still
+ *   holds its struct pids: a pidfd, an F_SETOWN owner, the creator pid of a
+ *   SysV shared memory segment or the last sender of a message queue. An
+ *   object made inside must not pin the instance (and its slot under
+ *   kernel.mult.max_instances) for good.
  *
  * "Gone" is observed without seeing the processes: each agent holds the
  * write end of its answer pipe, and the creator waits for EOF on it.
  */
 #define _GNU_SOURCE
+#include <sys/ipc.h>
+#include <sys/msg.h>
 #include <sys/ptrace.h>
+#include <sys/shm.h>
 
 #include "mult_util.h"
 
@@ -315,7 +321,16 @@ TEST_F(first_exit, nested_first_exits)
 /* ----------------------------------------------------------------- */
 /* nr_instances and references */
 
-enum { REF_NONE, REF_CLONE_PIDFD, REF_PIDFD_OPEN, REF_FSETOWN };
+enum { REF_NONE, REF_CLONE_PIDFD, REF_PIDFD_OPEN, REF_FSETOWN, REF_SHM, REF_MSG };
+
+/* Made by the member: the segment's cpid and the queue's lspid are its pid. */
+MULT_OP(mult_op_shmget) { return shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600); }
+MULT_OP(mult_op_msgsnd)
+{
+	struct { long type; char text[4]; } m = { 1, "hi" };
+
+	return msgsnd(a, &m, sizeof(m.text), 0) ?: a;
+}
 
 static const struct mult_node one_instance[] = {
 	{ MULT_SELF, MULT_INST, "F" },
@@ -342,6 +357,12 @@ FIXTURE_VARIANT_ADD(refs, pidfd_open) {
 FIXTURE_VARIANT_ADD(refs, f_setown) {
 	.ref = REF_FSETOWN,
 };
+FIXTURE_VARIANT_ADD(refs, sysv_shm) {
+	.ref = REF_SHM,
+};
+FIXTURE_VARIANT_ADD(refs, sysv_msg) {
+	.ref = REF_MSG,
+};
 
 FIXTURE_SETUP(refs)
 {
@@ -359,7 +380,9 @@ FIXTURE_TEARDOWN(refs)
 TEST_F(refs, counted_until_last_reference)
 {
 	struct mult_tree *t = &self->tree;
-	int base = self->base, ref = -1, p[2];
+	int base = self->base, ref = -1, ipc = -1, p[2];
+	struct shmid_ds shm;
+	struct msqid_ds msq;
 	pid_t f = t->pid[0];
 
 	ASSERT_EQ(base + 1, mult_nr_instances());
@@ -378,6 +401,19 @@ TEST_F(refs, counted_until_last_reference)
 		ref = p[0];
 		ASSERT_EQ(0, fcntl(ref, F_SETOWN, f));
 		break;
+	case REF_SHM:
+		ipc = mult_call(t, 0, mult_op_shmget, 0, 0, 0);
+		ASSERT_LE(0, ipc);
+		ASSERT_EQ(0, shmctl(ipc, IPC_STAT, &shm));
+		EXPECT_EQ(f, shm.shm_cpid);	/* the creator sees its child */
+		break;
+	case REF_MSG:
+		ipc = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
+		ASSERT_LE(0, ipc);
+		ASSERT_EQ(ipc, mult_call(t, 0, mult_op_msgsnd, ipc, 0, 0));
+		ASSERT_EQ(0, msgctl(ipc, IPC_STAT, &msq));
+		EXPECT_EQ(f, msq.msg_lspid);
+		break;
 	}
 	if (t->pidfd[0] >= 0) {
 		close(t->pidfd[0]);
@@ -390,16 +426,22 @@ TEST_F(refs, counted_until_last_reference)
 	EXPECT_EQ(base + 1, mult_nr_instances());
 
 	EXPECT_EQ(3, mult_status_code(mult_reap(t, 0, MULT_TIMEOUT_MS)));
-	if (ref >= 0) {
-		/* The reference alone keeps it, however long we wait. */
-		mult_sleep_ms(300);
-		EXPECT_EQ(base + 1, mult_nr_instances())
-		{
-			TH_LOG("instance freed while a reference is held");
-		}
-		close(ref);
+	/* Reaped: what still holds a struct pid of it cannot act in it. */
+	EXPECT_EQ(base, mult_wait_nr_instances(base, MULT_SETTLE_MS))
+	{
+		TH_LOG("a struct pid held after the reap pins the instance");
 	}
-	EXPECT_EQ(base, mult_wait_nr_instances(base, MULT_SETTLE_MS));
+	if (ref >= 0)
+		close(ref);
+	if (variant->ref == REF_SHM) {
+		EXPECT_EQ(0, shmctl(ipc, IPC_STAT, &shm));
+		EXPECT_EQ(0, shm.shm_cpid);	/* a reaped process, not a new one */
+		EXPECT_EQ(0, shmctl(ipc, IPC_RMID, NULL));
+	} else if (variant->ref == REF_MSG) {
+		EXPECT_EQ(0, msgctl(ipc, IPC_STAT, &msq));
+		EXPECT_EQ(0, msq.msg_lspid);
+		EXPECT_EQ(0, msgctl(ipc, IPC_RMID, NULL));
+	}
 }
 
 MULT_HARNESS_MAIN

@@ -94,7 +94,7 @@
 #define EXT_BOTH "give the instance by one of id, name and pidfd"
 #define EXT_BOTH2 "give the instance by id or by name, not both"
 #define EXT_NOT_PIDFD "not a pidfd of the caller"
-#define EXT_PIDFD_ROOT "the pidfd's process is in no instance"
+#define EXT_PIDFD_ROOT "the pidfd's process is in no instance, or was reaped"
 #define EXT_NO_ID "no instance with this id"
 #define EXT_NO_NAME "no instance with this name"
 #define EXT_BAD_NAME "name must be 1 to 31 characters of A-Z a-z 0-9 . _ -"
