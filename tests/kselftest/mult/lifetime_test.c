@@ -402,7 +402,7 @@ TEST_F(refs, counted_until_last_reference)
 		ASSERT_EQ(0, fcntl(ref, F_SETOWN, f));
 		break;
 	case REF_SHM:
-		ipc = mult_call(t, 0, mult_op_shmget, 0, 0, 0);
+		ipc = mult_call(t, 0, mult_op_shmget, 0, 0, 0).ret;
 		ASSERT_LE(0, ipc);
 		ASSERT_EQ(0, shmctl(ipc, IPC_STAT, &shm));
 		EXPECT_EQ(f, shm.shm_cpid);	/* the creator sees its child */
@@ -410,7 +410,7 @@ TEST_F(refs, counted_until_last_reference)
 	case REF_MSG:
 		ipc = msgget(IPC_PRIVATE, IPC_CREAT | 0600);
 		ASSERT_LE(0, ipc);
-		ASSERT_EQ(ipc, mult_call(t, 0, mult_op_msgsnd, ipc, 0, 0));
+		ASSERT_EQ(ipc, mult_call(t, 0, mult_op_msgsnd, ipc, 0, 0).ret);
 		ASSERT_EQ(0, msgctl(ipc, IPC_STAT, &msq));
 		EXPECT_EQ(f, msq.msg_lspid);
 		break;
