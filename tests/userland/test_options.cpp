@@ -335,3 +335,47 @@ TEST(Options, ArgcArgvSkipsProgramName)
     EXPECT_TRUE(r->print_id);
     EXPECT_EQ(r->command, (Args{"echo", "hi"}));
 }
+
+TEST(Options, PidsMaxIsUnsetByDefault)
+{
+    EXPECT_FALSE(parse_ok({"true"}).pids_max.has_value());
+}
+
+TEST(Options, PidsMaxTakesACount)
+{
+    EXPECT_EQ(parse_ok({"--pids-max", "64", "sh"}).pids_max, 64);
+    EXPECT_EQ(parse_ok({"--pids-max=1", "--", "sh"}).pids_max, 1);
+    // The kernel's own ceiling (PIDS_MAX - 1).
+    EXPECT_EQ(parse_ok({"--pids-max", "4194304", "sh"}).pids_max, 4194304);
+    const auto cfg = parse_ok({"--pids-max", "10", "--name", "web", "sh", "-c", "x"});
+    EXPECT_EQ(cfg.pids_max, 10);
+    EXPECT_EQ(cfg.command, (Args{"sh", "-c", "x"}));
+}
+
+TEST(Options, PidsMaxRejectsWhatIsNotALimit)
+{
+    // 0 would leave no room for the first process; "max" is no limit at all.
+    for (const std::string bad : {"0", "-1", "max", "", "10x", " 5", "+5", "1.5", "4194305",
+                                  "99999999999999999999"}) {
+        SCOPED_TRACE("--pids-max '" + bad + "'");
+        expect_usage_error({"--pids-max", bad, "--", "true"},
+                           "--pids-max: '" + bad + "' is not a number from 1 to 4194304");
+    }
+    expect_usage_error({"--pids-max", "--", "true"}, "--pids-max");
+}
+
+TEST(Options, PidsMaxAndDetachExcludeEachOther)
+{
+    // instfork removes the cgroup when the instance ends: it must wait for it.
+    expect_usage_error({"--pids-max", "5", "--detach", "true"},
+                       "--pids-max cannot be combined with --detach");
+    expect_usage_error({"--detach", "--pids-max", "5", "true"},
+                       "--pids-max cannot be combined with --detach");
+}
+
+TEST(Options, HelpDescribesPidsMax)
+{
+    const auto e = parse_fail({"--help"});
+    EXPECT_NE(e.out.find("--pids-max N"), std::string::npos) << e.out;
+    EXPECT_NE(e.out.find("pids cgroup"), std::string::npos) << e.out;
+}

@@ -17,6 +17,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../common/cli_messages.hpp"
+
 #include "mult/mgmt.hpp"
 #include "mult/version.hpp"
 
@@ -63,6 +65,7 @@ struct Raw {
     bool print_id = false;
     std::vector<std::string> keep_caps;
     std::vector<std::string> drop_caps;
+    std::string pids_max;
     bool version = false;
 };
 
@@ -108,8 +111,9 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     app->option_defaults()->disable_flag_override();
 
     app->add_option("--name", raw.name,
-                    "Name the instance (1-31 of A-Z a-z 0-9 . _ -, not only digits; needs the\n"
-                    "management module mult_mgmt.ko). cmd starts once the name is set")
+                    "Name the instance (1-31 of A-Z a-z 0-9 . _ -, not only digits, not\n"
+                    "starting with - or .; not one another instance has; needs the management\n"
+                    "module mult_mgmt.ko). cmd starts once the name is set")
         ->type_name("NAME");
     app->add_option("--chdir", raw.chdir, "Change to DIR in the instance before running cmd")
         ->type_name("DIR");
@@ -134,6 +138,10 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
                     "Drop these capabilities too (repeatable); 'all' drops every one\n"
                     "that --keep-cap does not name")
         ->type_name("CAP[,CAP...]");
+    app->add_option("--pids-max", raw.pids_max,
+                    "Run the instance in a pids cgroup of its own (cgroup v2) allowing at\n"
+                    "most N processes and threads; the cgroup is removed when it ends")
+        ->type_name("N");
     app->add_flag("--version", raw.version, "Print the version and exit");
     return app;
 }
@@ -199,6 +207,22 @@ std::expected<int, std::string> parse_fd(const std::string& text)
     if (text.empty() || ec != std::errc{} || end != last || fd < 0)
         return std::unexpected("--pass-fd: '" + text + "' is not a file descriptor number");
     return fd;
+}
+
+// The kernel takes pids.max values below PIDS_MAX (PID_MAX_LIMIT + 1);
+// 0 would leave the first process unable to exist, so 1 is the least.
+inline constexpr long kPidsMaxLimit = 4194304;
+
+std::expected<long, std::string> parse_pids_max(const std::string& text)
+{
+    long n = -1;
+    const char* first = text.data();
+    const char* last = first + text.size();
+    const auto [end, ec] = std::from_chars(first, last, n);
+    if (text.empty() || ec != std::errc{} || end != last || n < 1 || n > kPidsMaxLimit)
+        return std::unexpected("--pids-max: '" + text + "' is not a number from 1 to " +
+                               std::to_string(kPidsMaxLimit));
+    return n;
 }
 
 bool is_all(const std::string& name)
@@ -289,7 +313,7 @@ std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string>
     } catch (const CLI::CallForHelp&) {
         return std::unexpected(EarlyExit{0, app->help(), {}});
     } catch (const CLI::ParseError& e) {
-        return std::unexpected(usage_error(e.what()));
+        return std::unexpected(usage_error(mult::cli::own_words(e)));
     }
 
     if (raw.version)
@@ -332,6 +356,17 @@ std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string>
     if (!drop_caps)
         return std::unexpected(usage_error(drop_caps.error()));
     cfg.drop_caps = *drop_caps;
+    if (app->count("--pids-max") > 0) {
+        const auto n = parse_pids_max(raw.pids_max);
+        if (!n)
+            return std::unexpected(usage_error(n.error()));
+        // instfork removes the cgroup once the instance has ended, which it
+        // only sees when it waits for the first process.
+        if (cfg.detach)
+            return std::unexpected(usage_error("--pids-max cannot be combined with --detach: "
+                                               "instfork removes the cgroup when the instance ends"));
+        cfg.pids_max = *n;
+    }
 
     cfg.command.assign(args.begin() + static_cast<std::ptrdiff_t>(command_begin), args.end());
     if (cfg.command.empty())

@@ -37,6 +37,9 @@ struct Config {
     std::vector<int> pass_fds;          // --pass-fd, sorted, unique, without 0-2
     bool detach = false;                // --detach
     bool print_id = false;              // --print-id
+    // --pids-max: the instance runs in a pids cgroup of its own with this
+    // pids.max (cgroup v2, clone3 CLONE_INTO_CGROUP), removed at its end.
+    std::optional<long> pids_max;
     // Taken from every capability set of the command (--keep-cap,
     // --drop-cap): by default all but mult::caps::kInstanceDefault.
     mult::caps::Set drop_caps = ~mult::caps::kInstanceDefault;

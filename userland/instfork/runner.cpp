@@ -9,6 +9,7 @@
 #include <optional>
 #include <ostream>
 
+#include "cgroup.hpp"
 #include "environment.hpp"
 #include "mult/fd.hpp"
 #include "mult/kernel.hpp"
@@ -35,7 +36,29 @@ Module mgmt_module(std::shared_ptr<mult::mgmt::Client> client)
                 return std::unexpected(inst.error());
             return inst->id;
         },
+        [client](const std::string& name) -> mult::Result<std::optional<std::uint32_t>> {
+            auto inst = client->get(name);
+            if (inst)
+                return inst->id;
+            if (inst.error().code == ENOENT)
+                return std::nullopt;
+            return std::unexpected(inst.error());
+        },
     };
+}
+
+// Why naming the held child's instance failed, without the request's own
+// context: it names the instance by a pidfd number that means nothing to
+// the user.
+std::string naming_failure(const std::string& name, const mult::Error& e)
+{
+    std::string reason = e.detail.empty() ? mult::errno_string(e.code)
+                                          : e.detail + " (" + mult::errno_string(e.code) + ")";
+    if (e.code == EEXIST)
+        return "--name " + name + ": another instance took the name while this one was being "
+               "created: " + reason + "; the command was not started";
+    return "--name " + name + ": the instance could not be named: " + reason +
+           "; the command was not started";
 }
 
 // Why the instance id is unknown, for --print-id and --detach.
@@ -70,6 +93,11 @@ Hooks default_hooks()
             return mgmt_module(std::make_shared<mult::mgmt::Client>(std::move(*client)));
         },
         [] { return mult::current_environment(); },
+        [](int cgroup_fd) {
+            mult::InstforkOptions options;
+            options.cgroup_fd = cgroup_fd;
+            return mult::instfork(options);
+        },
     };
 }
 
@@ -105,6 +133,24 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         }
     }
 
+    // A name in use is refused before an instance exists: set-name after
+    // clone3() would otherwise create one only to kill it. The module
+    // still has the last word (another instfork may take the name in
+    // between), handled where the name is set.
+    if (config.name && module && module->name_owner) {
+        auto owner = module->name_owner(*config.name);
+        if (!owner) {
+            fail(err, "--name " + *config.name + ": " + owner.error().message());
+            return kExitFailure;
+        }
+        if (*owner) {
+            fail(err, "--name " + *config.name + ": instance " + std::to_string(**owner) +
+                          " has this name already (rename it with 'instctl name " +
+                          std::to_string(**owner) + " NEWNAME', or choose another)");
+            return kExitFailure;
+        }
+    }
+
     mult::SignalFd relay(kForwardedSignals);
     if (auto r = relay.open(); !r) {
         fail(err, r.error().message());
@@ -117,9 +163,26 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         return kExitFailure;
     }
 
+    // --pids-max: the cgroup exists before the child, which starts in it.
+    std::optional<PidsCgroup> cgroup;
+    std::function<mult::Result<mult::Child>()> spawn = hooks.spawn;
+    if (config.pids_max) {
+        if (!hooks.spawn_into_cgroup) {
+            fail(err, "--pids-max is not supported here");
+            return kExitFailure;
+        }
+        auto made = PidsCgroup::create(*config.pids_max);
+        if (!made) {
+            fail(err, made.error().message());
+            return kExitFailure;
+        }
+        cgroup = std::move(*made);
+        spawn = [&hooks, fd = cgroup->fd()] { return hooks.spawn_into_cgroup(fd); };
+    }
+
     out.flush();
     err.flush();
-    if (auto r = launch->start(hooks.spawn); !r) {
+    if (auto r = launch->start(spawn); !r) {
         fail(err, mult::describe_instfork_error(r.error().code));
         return kExitFailure;
     }
@@ -129,7 +192,7 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
     // failure, leaving this scope kills and reaps it.
     if (config.name) {
         if (auto r = module->set_name(pid, launch->pidfd(), *config.name); !r) {
-            fail(err, "--name " + *config.name + ": " + r.error().message());
+            fail(err, naming_failure(*config.name, r.error()));
             return kExitFailure;
         }
     }
@@ -168,6 +231,12 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
     if (!outcome) {
         fail(err, outcome.error().message());
         return kExitFailure;
+    }
+    // The first process has been reaped: the instance has ended and its
+    // other members are being killed; the cgroup goes once they are gone.
+    if (cgroup) {
+        if (auto r = cgroup->remove(); !r)
+            err << "instfork: warning: " << r.error().message() << '\n' << std::flush;
     }
     if (outcome->failure) {
         fail(err, mult::describe(*outcome->failure, launch->spec()));
