@@ -6,6 +6,7 @@
 #include <ostream>
 
 #include "output.hpp"
+#include "service.hpp"
 
 namespace instctl {
 namespace {
@@ -76,6 +77,15 @@ int run(const Options& opts, std::ostream& out, std::ostream& err)
         return run_exec(opts, out, err);
     case Command::watch:
         return run_watch(opts, out, err);
+    case Command::stop:
+        return run_stop(opts, out, err);
+    case Command::svc_enable:
+    case Command::svc_disable:
+        return run_svc(opts, out, err);
+    case Command::kill:
+        if (opts.all)
+            return run_kill_all(opts, out, err);
+        break;
     default:
         break;
     }
@@ -103,6 +113,9 @@ int run(const Options& opts, std::ostream& out, std::ostream& err)
         break;
     case Command::exec:
     case Command::watch:
+    case Command::stop:
+    case Command::svc_enable:
+    case Command::svc_disable:
         break;
     }
     out.flush();

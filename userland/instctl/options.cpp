@@ -29,7 +29,7 @@ struct SubcommandText {
 };
 
 // Help texts: usage line, one-line description, then examples and notes.
-constexpr std::array<SubcommandText, 7> kSubcommands{{
+constexpr std::array<SubcommandText, 9> kSubcommands{{
     {"list", "instctl [--json] list",
      "List the live instances, in id order.",
      "Columns: ID, PARENT (the instance it was created in, - for the root),\n"
@@ -56,16 +56,37 @@ constexpr std::array<SubcommandText, 7> kSubcommands{{
      "Examples:\n"
      "  instctl ps web\n"
      "  instctl ps --threads 3\n"},
-    {"kill", "instctl kill [-s SIG] ID|NAME",
+    {"kill", "instctl kill [-s SIG | -SIG] ID|NAME|--all",
      "Send a signal to every process of an instance and of the instances nested\n"
-     "in it. A process forking at the same time cannot escape.",
-     "SIG is a name (TERM, SIGTERM, hup, RTMIN+1) or a number from 1 to 64;\n"
-     "the default is TERM. Fails (status 1) when no process was left to signal.\n"
+     "in it (--all: of every instance). A process forking at the same time\n"
+     "cannot escape.",
+     "SIG is a name (TERM, SIGTERM, -KILL, hup, RTMIN+1) or a number from 1 to\n"
+     "64 (9, -9); the default is TERM. kill(1)'s habit '-SIG' works without -s.\n"
+     "Fails (status 1) when no process was left to signal; with --all, when\n"
+     "there was no instance at all nothing is sent and the status is 0.\n"
      "\n"
      "Examples:\n"
      "  instctl kill web\n"
      "  instctl kill -s KILL 3\n"
+     "  instctl kill -9 --all\n"
      "  instctl kill --signal 9 3\n"},
+    {"stop", "instctl stop [--timeout S] ID|NAME|--all",
+     "Stop an instance (--all: every instance): SIGTERM to every process, wait\n"
+     "for the instance to empty, SIGKILL to what is left after the timeout.",
+     "S is the grace in seconds between SIGTERM and SIGKILL (default 10; 0 sends\n"
+     "SIGKILL at once; fractions such as 0.5 are allowed). The instances nested\n"
+     "in it are signalled and waited for too. An instance is gone when no\n"
+     "process of it is left running (zombies waiting for their parent count as\n"
+     "gone). Stopping an instance that is already gone is not an error.\n"
+     "\n"
+     "Exit status 0: every process ended after SIGTERM; 6: SIGKILL was needed\n"
+     "(the timeout passed); 7: processes were still there 5 s after SIGKILL\n"
+     "(uninterruptible sleep); 3: no such instance.\n"
+     "\n"
+     "Examples:\n"
+     "  instctl stop web\n"
+     "  instctl stop --timeout 30 3\n"
+     "  instctl stop --all --timeout 5\n"},
     {"exec", "instctl exec [--chdir DIR] ID|NAME [--] CMD [ARGS...]",
      "Run a command inside a running instance (like jexec).",
      "The command joins the instance as a member: a new session without a\n"
@@ -107,10 +128,32 @@ constexpr std::array<SubcommandText, 7> kSubcommands{{
      "\n"
      "Example:\n"
      "  instctl info\n"},
+    {"svc", "instctl svc enable [options] UNIT | svc disable UNIT",
+     "Run a systemd service in an instance (or stop doing so).",
+     "enable writes the drop-in /etc/systemd/system/UNIT.d/mult.conf, which\n"
+     "runs the unit's own ExecStart= under 'instfork --init --name NAME', and\n"
+     "runs 'systemctl daemon-reload'; disable removes it. The unit is not\n"
+     "restarted: 'systemctl restart UNIT' applies the change.\n"
+     "Options of enable:\n"
+     "  --name NAME        the instance's name (default: the unit's name\n"
+     "                     without .service)\n"
+     "  --keep-cap CAPS    --drop-cap CAPS: passed to instfork\n"
+     "  --no-reload        do not run 'systemctl daemon-reload'\n"
+     "Exit status: 0 done, 1 failure (systemctl failed, a file could not be\n"
+     "written), 2 usage error, 4 not root, 8 unknown unit, 9 the unit cannot\n"
+     "be wrapped (no ExecStart=, several, or a Type= instfork cannot relay),\n"
+     "10 already enabled (enable) or not enabled (disable).\n"
+     "docs/service-instances.md has the details.\n"
+     "\n"
+     "Examples:\n"
+     "  instctl svc enable ssh.service\n"
+     "  instctl svc enable --name www --keep-cap net_raw nginx\n"
+     "  instctl svc disable ssh\n"},
     {"name", "instctl name ID|NAME NEWNAME",
      "Name an instance, or rename it.",
      "NEWNAME: 1 to 31 characters of A-Z a-z 0-9 . _ -, not only digits (a\n"
-     "string of digits names an instance by id), unique among live instances.\n"
+     "string of digits names an instance by id), not starting with - (it would\n"
+     "read as an option) or . (like . and ..), unique among live instances.\n"
      "\n"
      "Examples:\n"
      "  instctl name 3 web\n"
@@ -146,6 +189,13 @@ struct Raw {
     std::string chdir;
     std::string count;
     std::string new_name;
+    bool all = false;
+    std::string timeout;
+    std::string unit;
+    std::string svc_name;
+    std::string keep_cap;
+    std::string drop_cap;
+    bool no_reload = false;
 };
 
 std::string top_footer()
@@ -203,9 +253,34 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     ps->add_flag("--threads", raw.threads, "One line per thread instead of per process");
     instance(ps);
 
+    // kill and stop take an instance or --all.
+    const auto instance_or_all = [&](CLI::App* s) {
+        s->add_flag("--all", raw.all, "Every instance");
+        s->add_option("instance", raw.instance, "The instance: its id or its name")
+            ->type_name("ID|NAME");
+    };
     CLI::App* kill = sub("kill");
     kill->add_option("-s,--signal", raw.signal, "Signal to send (default TERM)")->type_name("SIG");
-    instance(kill);
+    instance_or_all(kill);
+
+    CLI::App* stop = sub("stop");
+    stop->add_option("--timeout", raw.timeout, "Seconds between SIGTERM and SIGKILL (default 10)")
+        ->type_name("S");
+    instance_or_all(stop);
+
+    CLI::App* svc = sub("svc");
+    svc->require_subcommand(1, 1);
+    CLI::App* enable = svc->add_subcommand("enable", "Run UNIT in an instance");
+    enable->add_option("unit", raw.unit, "The systemd unit")->type_name("UNIT")->required();
+    enable->add_option("--name", raw.svc_name, "The instance's name")->type_name("NAME");
+    enable->add_option("--keep-cap", raw.keep_cap, "Capabilities to keep (instfork)")
+        ->type_name("CAPS");
+    enable->add_option("--drop-cap", raw.drop_cap, "Capabilities to drop (instfork)")
+        ->type_name("CAPS");
+    enable->add_flag("--no-reload", raw.no_reload, "Do not run systemctl daemon-reload");
+    CLI::App* disable = svc->add_subcommand("disable", "Stop running UNIT in an instance");
+    disable->add_option("unit", raw.unit, "The systemd unit")->type_name("UNIT")->required();
+    disable->add_flag("--no-reload", raw.no_reload, "Do not run systemctl daemon-reload");
 
     CLI::App* exec = sub("exec");
     exec->add_option("--chdir", raw.chdir, "Change to DIR in the instance before running CMD")
@@ -276,7 +351,74 @@ std::expected<std::uint64_t, std::string> parse_count(const std::string& text)
     return n;
 }
 
+// kill(1) habits for instctl kill: "-9" and "-KILL" (an option-like
+// argument that names a signal) become "--signal=9"; "-s -9" becomes
+// "-s 9". CLI11 would otherwise read "-KILL" as the flags -K -I -L -L.
+std::vector<std::string> rewrite_signal_args(std::span<const std::string> args, std::size_t sub_at)
+{
+    std::vector<std::string> out(args.begin(), args.end());
+    for (std::size_t i = sub_at + 1; i < out.size(); ++i) {
+        std::string& arg = out[i];
+        if (arg == "--")
+            break;
+        if ((arg == "-s" || arg == "--signal") && i + 1 < out.size()) {
+            std::string& value = out[i + 1];
+            if (value.size() > 1 && value[0] == '-' && value[1] != '-' &&
+                parse_signal(std::string_view(value).substr(1)))
+                value.erase(0, 1);
+            ++i;
+            continue;
+        }
+        if (arg.size() > 1 && arg[0] == '-' && arg[1] != '-' && arg != "-s" && arg != "-h" &&
+            parse_signal(std::string_view(arg).substr(1)))
+            arg = "--signal=" + arg.substr(1);
+    }
+    return out;
+}
+
+// stop --timeout: seconds, a decimal number >= 0 with at most 3 decimals,
+// at most a day (a longer one is a typo, not a policy).
+std::expected<std::chrono::milliseconds, std::string> parse_timeout(const std::string& text)
+{
+    const std::string bad = "--timeout: '" + text + "' is not a number of seconds (0 to 86400, "
+                            "like 10 or 2.5)";
+    std::size_t dot = text.find('.');
+    const std::string whole = text.substr(0, dot);
+    std::string frac = dot == std::string::npos ? std::string() : text.substr(dot + 1);
+    if (text.empty() || (whole.empty() && frac.empty()) || frac.size() > 3 ||
+        !std::ranges::all_of(whole, [](char c) { return c >= '0' && c <= '9'; }) ||
+        !std::ranges::all_of(frac, [](char c) { return c >= '0' && c <= '9'; }) ||
+        whole.size() > 5)
+        return std::unexpected(bad);
+    frac.resize(3, '0');
+    const long long ms = (whole.empty() ? 0 : std::stoll(whole)) * 1000 + std::stoll(frac);
+    if (ms > 86'400'000)
+        return std::unexpected(bad);
+    return std::chrono::milliseconds(ms);
+}
+
 }  // namespace
+
+// "ssh" -> "ssh.service"; other unit types and odd characters are refused.
+std::expected<std::string, std::string> service_unit_name(std::string_view text)
+{
+    std::string unit(text);
+    if (unit.find('.') == std::string::npos)
+        unit += ".service";
+    const bool ok_chars = std::ranges::all_of(unit, [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '-' || c == '_' || c == '.' || c == '@' || c == ':' || c == '\\';
+    });
+    if (text.empty() || !ok_chars || unit.size() > 255 || unit.front() == '.')
+        return std::unexpected("'" + std::string(text) + "' is not a unit name");
+    if (!unit.ends_with(".service") || unit.size() == 8)
+        return std::unexpected("'" + std::string(text) +
+                               "': only service units (NAME.service) run in an instance");
+    if (unit.find('@') != std::string::npos && unit.ends_with("@.service"))
+        return std::unexpected("'" + std::string(text) +
+                               "' is a template: enable one of its instances (NAME@X.service)");
+    return unit;
+}
 
 std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string> args)
 {
@@ -296,7 +438,14 @@ std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string
     };
     if (sub_at < args.size() && find_subcommand(sub_name) == nullptr)
         return usage_error("unknown command '" + sub_name +
-                           "' (commands: list, ps, kill, exec, watch, info, name)");
+                           "' (commands: list, ps, kill, stop, exec, watch, info, name, svc)");
+
+    // kill(1)'s habits: "-9", "-KILL", "-s -KILL" become "--signal=...".
+    std::vector<std::string> rewritten;
+    if (sub_name == "kill") {
+        rewritten = rewrite_signal_args(args, sub_at);
+        args = rewritten;
+    }
 
     std::size_t options_end = args.size();
     std::size_t command_at = args.size();
@@ -326,11 +475,25 @@ std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string
     static const std::map<std::string, Command, std::less<>> commands{
         {"list", Command::list}, {"ps", Command::ps},     {"kill", Command::kill},
         {"exec", Command::exec}, {"watch", Command::watch}, {"info", Command::info},
-        {"name", Command::name},
+        {"name", Command::name}, {"stop", Command::stop},
     };
-    opts.command = commands.at(sub_name);
+    if (sub_name == "svc")
+        opts.command = app->get_subcommand("svc")->got_subcommand("enable") ? Command::svc_enable
+                                                                          : Command::svc_disable;
+    else
+        opts.command = commands.at(sub_name);
 
-    const bool takes_instance = opts.command == Command::ps || opts.command == Command::kill ||
+    if (opts.command == Command::kill || opts.command == Command::stop) {
+        if (raw.all && !raw.instance.empty())
+            return usage_error("give an instance or --all, not both");
+        if (!raw.all && raw.instance.empty())
+            return usage_error("missing instance (an id, a name, or --all)");
+        opts.all = raw.all;
+    }
+
+    const bool takes_instance = opts.command == Command::ps ||
+                                ((opts.command == Command::kill || opts.command == Command::stop) &&
+                                 !opts.all) ||
                                 opts.command == Command::exec || opts.command == Command::name;
     if (takes_instance) {
         auto ref = mult::mgmt::parse_instance_ref(raw.instance);
@@ -375,6 +538,37 @@ std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string
             return usage_error("'" + raw.new_name + "': " + *problem);
         opts.new_name = raw.new_name;
         break;
+    case Command::stop:
+        if (app->get_subcommand("stop")->count("--timeout") > 0) {
+            auto t = parse_timeout(raw.timeout);
+            if (!t)
+                return usage_error(t.error());
+            opts.timeout = *t;
+        }
+        break;
+    case Command::svc_enable:
+    case Command::svc_disable: {
+        auto unit = service_unit_name(raw.unit);
+        if (!unit)
+            return usage_error(unit.error());
+        opts.unit = *unit;
+        opts.reload = !raw.no_reload;
+        if (opts.command == Command::svc_disable)
+            break;
+        if (!raw.svc_name.empty()) {
+            if (auto problem = mult::mgmt::new_name_problem(raw.svc_name))
+                return usage_error("--name '" + raw.svc_name + "': " + *problem);
+            opts.svc_name = raw.svc_name;
+        }
+        if (!raw.keep_cap.empty())
+            opts.svc_instfork_args.push_back("--keep-cap=" + raw.keep_cap);
+        if (!raw.drop_cap.empty())
+            opts.svc_instfork_args.push_back("--drop-cap=" + raw.drop_cap);
+        for (const auto& a : opts.svc_instfork_args)
+            if (a.find_first_of(" \t\n\"'\\%$;") != std::string::npos)
+                return usage_error("'" + a + "': capability lists are names and commas only");
+        break;
+    }
     case Command::list:
     case Command::info:
         break;

@@ -3,19 +3,24 @@
 // instctl's command line, parsed into a plain struct (pure: no I/O).
 #pragma once
 
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <expected>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mult/mgmt.hpp"
 
 namespace instctl {
 
-enum class Command { list, ps, kill, exec, watch, info, name };
+enum class Command { list, ps, kill, exec, watch, info, name, stop, svc_enable, svc_disable };
+
+// instctl stop's default grace between SIGTERM and SIGKILL.
+inline constexpr std::chrono::milliseconds kStopTimeoutDefault{10'000};
 
 struct Options {
     Command command = Command::list;
@@ -27,6 +32,13 @@ struct Options {
     std::vector<std::string> argv;         // exec: the command (never empty)
     std::optional<std::uint64_t> count;    // watch --count (1 or more)
     std::string new_name;                  // name
+    bool all = false;                      // kill, stop --all (instead of an instance)
+    std::chrono::milliseconds timeout = kStopTimeoutDefault;  // stop --timeout
+    // svc enable / disable (service.cpp): the unit, and enable's options.
+    std::string unit;                      // "ssh.service"
+    std::optional<std::string> svc_name;   // --name (default: the unit's name)
+    std::vector<std::string> svc_instfork_args;  // --keep-cap, --drop-cap, --forking, passed on
+    bool reload = true;                    // --no-reload clears
 };
 
 // Parsing ended without a command to run: --help, --version or a usage
@@ -39,6 +51,11 @@ struct EarlyExit {
 
 // `args` excludes argv[0].
 [[nodiscard]] std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string> args);
+
+// A systemd service unit named on the command line: "ssh" gives
+// "ssh.service"; other unit types and templates are refused (the error is
+// a message for people).
+[[nodiscard]] std::expected<std::string, std::string> service_unit_name(std::string_view text);
 
 // Convenience for main() and the tests.
 [[nodiscard]] std::expected<Options, EarlyExit> parse_command_line(int argc, const char* const* argv);
