@@ -68,6 +68,21 @@ TEST(InstanceRef, NewNamesMustNotBeDigitsOnly)
     EXPECT_TRUE(mult::mgmt::new_name_problem(""));
 }
 
+TEST(InstanceRef, NewNamesMustNotStartWithDashOrDot)
+{
+    for (const char* name : {"-x", "-", "--all", ".", "..", ".hidden"})
+        EXPECT_TRUE(mult::mgmt::new_name_problem(name)) << name;
+    EXPECT_NE(mult::mgmt::new_name_problem("-x")->find("would read as an option"),
+              std::string::npos);
+    EXPECT_NE(mult::mgmt::new_name_problem("..")->find("'.'"), std::string::npos);
+    // Inside a name both are fine.
+    for (const char* name : {"web-1", "web.old", "a.", "a-", "_x"})
+        EXPECT_EQ(mult::mgmt::new_name_problem(name), std::nullopt) << name;
+    // An existing instance with such a name (set by another client) can
+    // still be named on the command line.
+    EXPECT_EQ(mult::mgmt::instance_name_problem(".."), std::nullopt);
+}
+
 TEST(InstanceRef, Describe)
 {
     EXPECT_EQ(mult::mgmt::describe(InstanceRef{3U}), "instance 3");

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "mult/genl.hpp"
+#include "mult/kernel.hpp"
 #include "mult/version.hpp"
 #include "test_util.hpp"
 
@@ -17,9 +18,14 @@ mult_test::ProcessResult instctl_run(std::vector<std::string> args)
     return mult_test::run_process(args);
 }
 
+// What instctl says without the family: on a kernel without mult, that
+// kernel (no module can load there), else the module to load.
 const std::string kNotLoaded =
-    "the mult management module (mult_mgmt.ko) is not loaded (no generic netlink family 'mult'); "
-    "load it with 'modprobe mult_mgmt' or 'insmod mult_mgmt.ko'\n";
+    mult::probe_instance_support() == mult::Support::unsupported
+        ? "this kernel has no mult instances (CONFIG_MULT): /proc/sys/kernel/mult is missing, so "
+          "there is no management module either: boot a kernel with the mult series\n"
+        : "the mult management module (mult_mgmt.ko) is not loaded (no generic netlink family "
+          "'mult'); load it with 'modprobe mult_mgmt' or 'insmod mult_mgmt.ko'\n";
 
 }  // namespace
 

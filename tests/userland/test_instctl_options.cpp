@@ -77,7 +77,7 @@ TEST(InstctlOptions, PsByIdOrName)
 
 TEST(InstctlOptions, PsNeedsAValidInstance)
 {
-    expect_usage_error({"ps"}, "instctl ps", "instance is required");
+    expect_usage_error({"ps"}, "instctl ps", "missing instance (its id or its name)");
     expect_usage_error({"ps", "0"}, "instctl ps", "instance id 0 is the root instance");
     expect_usage_error({"ps", "bad name"}, "instctl ps", "is neither an instance id nor a valid name");
     expect_usage_error({"ps", "1", "2"}, "instctl ps", "2");
@@ -142,7 +142,7 @@ TEST(InstctlOptions, ExecUsageErrors)
 {
     expect_usage_error({"exec", "web"}, "instctl exec", "missing command to run");
     expect_usage_error({"exec", "web", "--"}, "instctl exec", "missing command to run");
-    expect_usage_error({"exec", "--", "ls"}, "instctl exec", "instance is required");
+    expect_usage_error({"exec", "--", "ls"}, "instctl exec", "missing instance (its id or its name)");
     expect_usage_error({"exec", "web", "--", ""}, "instctl exec", "command name must not be empty");
     expect_usage_error({"exec", "--chdir", "", "web", "ls"}, "instctl exec",
                        "--chdir: the directory must not be empty");
@@ -185,7 +185,7 @@ TEST(InstctlOptions, Name)
 
 TEST(InstctlOptions, NameUsageErrors)
 {
-    expect_usage_error({"name", "3"}, "instctl name", "newname is required");
+    expect_usage_error({"name", "3"}, "instctl name", "missing new name");
     expect_usage_error({"name", "3", "a b"}, "instctl name", "'a b': the name has a character");
     expect_usage_error({"name", "3", "42"}, "instctl name", "'42': a name of digits only");
     expect_usage_error({"name", "3", std::string(32, 'x')}, "instctl name", "32 characters long");

@@ -281,9 +281,28 @@ TEST(InstctlErrors, ExitCodes)
 TEST(InstctlErrors, ModuleNotLoadedSaysHowToLoadIt)
 {
     const mult::Error e{ENOENT, "generic netlink family 'mult' is not registered"};
-    EXPECT_EQ(instctl::error_message(e, instctl::Stage::connect),
+    EXPECT_EQ(instctl::error_message(e, instctl::Stage::connect, mult::Support::supported),
               "the mult management module (mult_mgmt.ko) is not loaded (no generic netlink family "
               "'mult'); load it with 'modprobe mult_mgmt' or 'insmod mult_mgmt.ko'");
+}
+
+TEST(InstctlErrors, AKernelWithoutMultIsSaidBeforeTheModule)
+{
+    const mult::Error e{ENOENT, "generic netlink family 'mult' is not registered"};
+    EXPECT_EQ(instctl::error_message(e, instctl::Stage::connect, mult::Support::unsupported),
+              "this kernel has no mult instances (CONFIG_MULT): /proc/sys/kernel/mult is missing, "
+              "so there is no management module either: boot a kernel with the mult series");
+    // Cannot tell (no /proc): the module advice stands.
+    EXPECT_NE(instctl::error_message(e, instctl::Stage::connect, mult::Support::unknown)
+                  .find("modprobe mult_mgmt"),
+              std::string::npos);
+    EXPECT_NE(instctl::error_message(e, instctl::Stage::connect, mult::Support::supported)
+                  .find("modprobe mult_mgmt"),
+              std::string::npos);
+    // A missing instance is not a missing kernel feature.
+    EXPECT_EQ(instctl::error_message(mult::Error{ENOENT, "ps instance 'web'"},
+                                     instctl::Stage::request, mult::Support::unsupported),
+              "ps instance 'web': No such file or directory");
 }
 
 TEST(InstctlErrors, KernelMessageIsKept)

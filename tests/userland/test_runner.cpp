@@ -47,6 +47,11 @@ struct Fixture {
     std::function<mult::Result<std::uint32_t>()> id_result = []() -> mult::Result<std::uint32_t> {
         return 42;
     };
+    // Which live instance has the name already (--name, before the child).
+    std::function<mult::Result<std::optional<std::uint32_t>>(const std::string&)> owner_result =
+        [](const std::string&) -> mult::Result<std::optional<std::uint32_t>> {
+        return std::nullopt;
+    };
     int open_calls = 0;
     std::vector<std::pair<pid_t, std::string>> named;
     int id_calls = 0;
@@ -95,6 +100,7 @@ struct Fixture {
                         ++id_calls;
                         return id_result();
                     },
+                    [this](const std::string& name) { return owner_result(name); },
                 };
             },
             [this] { return environment; },
@@ -468,8 +474,11 @@ TEST(Runner, NamingFailureKillsAndReapsTheHeldChild)
     const RunResult r = f.run({"--name", "web", "--pass-fd", cap.fd(), "--", "/bin/sh", "-c",
                                "printf ran >&" + cap.fd()});
     EXPECT_EQ(r.code, 125);
-    EXPECT_EQ(r.err, "instfork: --name web: set-name of instance 3 to 'web': name already used by "
-                     "instance 2 (File exists)\n");
+    // The request's context (which names the instance by the pidfd instfork
+    // holds) is not the user's business.
+    EXPECT_EQ(r.err, "instfork: --name web: another instance took the name while this one was "
+                     "being created: name already used by instance 2 (File exists); the command "
+                     "was not started\n");
     EXPECT_EQ(cap.read(), "") << "the command must never have run";
     ASSERT_GT(child, 0);
     // Reaped already: no such child any more.
@@ -599,4 +608,49 @@ TEST(Runner, CapabilitiesThatCannotBeDroppedStopTheCommand)
                          " from the capability bounding set: Operation not permitted (that needs "
                          "CAP_SETPCAP)\n");
     EXPECT_EQ(cap.read(), "") << "the command must never have run";
+}
+
+TEST(Runner, TakenNameIsRefusedBeforeAnyChild)
+{
+    Fixture f;
+    f.module = {};
+    std::string asked;
+    f.owner_result = [&asked](const std::string& name) -> mult::Result<std::optional<std::uint32_t>> {
+        asked = name;
+        return 7U;
+    };
+    const RunResult r = f.run({"--name", "web", "--", "true"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "instfork: --name web: instance 7 has this name already (rename it with "
+                     "'instctl name 7 NEWNAME', or choose another)\n");
+    EXPECT_EQ(asked, "web");
+    EXPECT_EQ(f.spawn_calls, 0) << "no instance may be created for a name in use";
+    EXPECT_TRUE(f.named.empty());
+}
+
+TEST(Runner, FailingNameLookupCostsNoChild)
+{
+    Fixture f;
+    f.module = {};
+    f.owner_result = [](const std::string&) -> mult::Result<std::optional<std::uint32_t>> {
+        return std::unexpected(mult::Error{EPERM, "get instance 'web'"});
+    };
+    const RunResult r = f.run({"--name", "web", "--", "true"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "instfork: --name web: get instance 'web': Operation not permitted\n");
+    EXPECT_EQ(f.spawn_calls, 0);
+}
+
+TEST(Runner, OtherNamingFailureSaysTheCommandDidNotStart)
+{
+    Fixture f;
+    f.module = {};
+    f.name_result = [](pid_t) -> mult::Result<void> {
+        return std::unexpected(mult::Error{EPERM, "set-name of the instance of pidfd 9 to 'web'"});
+    };
+    const RunResult r = f.run({"--name", "web", "--", "true"});
+    EXPECT_EQ(r.code, 125);
+    EXPECT_EQ(r.err, "instfork: --name web: the instance could not be named: Operation not "
+                     "permitted; the command was not started\n");
+    EXPECT_EQ(r.err.find("pidfd"), std::string::npos);
 }

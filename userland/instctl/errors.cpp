@@ -18,9 +18,30 @@ int exit_code_for(const mult::Error& error, Stage stage) noexcept
     }
 }
 
+namespace {
+
+bool family_missing(const mult::Error& error, Stage stage)
+{
+    return stage == Stage::connect && error.code == ENOENT && error.detail.empty();
+}
+
+}  // namespace
+
 std::string error_message(const mult::Error& error, Stage stage)
 {
-    if (stage == Stage::connect && error.code == ENOENT && error.detail.empty())
+    return error_message(error, stage,
+                         family_missing(error, stage) ? mult::probe_instance_support()
+                                                      : mult::Support::supported);
+}
+
+std::string error_message(const mult::Error& error, Stage stage, mult::Support kernel)
+{
+    // No module can load on such a kernel: advice to load one would send
+    // the user the wrong way.
+    if (family_missing(error, stage) && kernel == mult::Support::unsupported)
+        return mult::describe_instfork_error(EINVAL, mult::MultSysctls{kernel, {}, {}, {}}) +
+               ", so there is no management module either: boot a kernel with the mult series";
+    if (family_missing(error, stage))
         return "the mult management module (mult_mgmt.ko) is not loaded (no generic netlink "
                "family 'mult'); load it with 'modprobe mult_mgmt' or 'insmod mult_mgmt.ko'";
     if (!error.detail.empty())

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "mult/error.hpp"
+#include "mult/kernel.hpp"
 
 namespace instctl {
 
@@ -25,7 +26,13 @@ enum class Stage { connect, request };
 [[nodiscard]] int exit_code_for(const mult::Error& error, Stage stage) noexcept;
 
 // The message, without the "instctl: " prefix, naming the cause: the
-// kernel's extended ack when it gave one, else a hint from the errno.
+// kernel's extended ack when it gave one, else a hint from the errno. A
+// family that is not registered on a kernel without mult (`kernel`
+// unsupported) is reported as that kernel, not as a module to load.
+[[nodiscard]] std::string error_message(const mult::Error& error, Stage stage,
+                                        mult::Support kernel);
+
+// The same for the running kernel (probed only when it matters).
 [[nodiscard]] std::string error_message(const mult::Error& error, Stage stage);
 
 // The exit statuses for the help texts: 0 to 5, and with `with_exec` also

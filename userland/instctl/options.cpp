@@ -14,6 +14,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../common/cli_messages.hpp"
+
 #include "errors.hpp"
 #include "mult/version.hpp"
 #include "signals.hpp"
@@ -461,7 +463,8 @@ std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string
     } catch (const CLI::CallForHelp&) {
         return std::unexpected(EarlyExit{0, app->help(), {}});
     } catch (const CLI::ParseError& e) {
-        return usage_error(e.what());
+        return usage_error(mult::cli::own_words(e, {{"instance", "instance (its id or its name)"},
+                                                    {"newname", "new name"}}));
     }
 
     if (raw.version)

@@ -44,8 +44,9 @@ using InstanceRef = std::variant<std::uint32_t, std::string, InstancePidfd>;
 // A-Z a-z 0-9 . _ -), or nullopt when it is. The module's own rule.
 [[nodiscard]] std::optional<std::string> instance_name_problem(std::string_view name);
 
-// The same, plus: not digits only. The module accepts such a name, but
-// tools read a string of digits as an id, so it could never be used.
+// The same, plus: not digits only, and not starting with '-' or '.'. The
+// module accepts such names, but tools read a string of digits as an id
+// and "-x" as an option, and "." and ".." look like path components.
 [[nodiscard]] std::optional<std::string> new_name_problem(std::string_view name);
 
 // A command-line instance: a string of decimal digits is an id (1 to
