@@ -118,11 +118,16 @@ compare: deps
 PREFIX ?= /usr/local
 DESTDIR ?=
 .PHONY: install install-module
-install: userland
+# Only the build dependencies are needed (scripts/deps.sh build: no QEMU,
+# kernel source or GoogleTest), root only to install a missing one or to
+# write under a PREFIX that needs it. The binaries are stripped.
+install:
+	@scripts/deps.sh build
+	@scripts/build-userland.sh $(BUILD) tools
 	@echo "[install] tools and man pages into $(DESTDIR)$(PREFIX)"
 	@set -o pipefail; for c in runtime man; do \
-		DESTDIR="$(DESTDIR)" cmake --install $(BUILD)/userland-host --prefix "$(PREFIX)" \
-			--component $$c | sed 's/^-- /[install] /' || exit 1; \
+		DESTDIR="$(DESTDIR)" cmake --install $(BUILD)/userland-tools --prefix "$(PREFIX)" \
+			--strip --component $$c | sed 's/^-- /[install] /' || exit 1; \
 	done
 
 # mult_mgmt.ko into $(DESTDIR)/lib/modules/<release>/extra, built against

@@ -2,9 +2,13 @@
 # Build the C++ userland twice: for the host with its GoogleTest tests, and
 # statically linked for the guest image, with the in-guest GoogleTests
 # (build/userland-guest/guest-tests) instead of the host ones.
-# Usage: build-userland.sh BUILD_DIR
+# With `tools`, only the two tools for this machine, without any test
+# (build/userland-tools: what `make install` installs, needing only the
+# build dependencies of `scripts/deps.sh build`).
+# Usage: build-userland.sh BUILD_DIR [tools]
 set -euo pipefail
-build=${1:?usage: build-userland.sh BUILD_DIR}
+build=${1:?usage: build-userland.sh BUILD_DIR [tools]}
+mode=${2:-all}
 # Absolute: the path goes into the CMake cache (a relative runtime output
 # directory would be taken relative to each target's own build folder).
 mkdir -p "$build" && build=$(cd "$build" && pwd)
@@ -31,6 +35,13 @@ configure() { # DIR -DNAME=VALUE...
 	fi
 	cmake -S "$top" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@" >/dev/null
 }
+if [ "$mode" = tools ]; then
+	echo "[userland] building instfork and instctl"
+	configure "$build/userland-tools" -DMULT_BUILD_TESTS=OFF
+	cmake --build "$build/userland-tools" -j"$jobs" --target instfork instctl >"$build/userland-tools.log" 2>&1 ||
+		{ tail -30 "$build/userland-tools.log" >&2; echo "[userland] ERROR: build failed" >&2; exit 1; }
+	exit 0
+fi
 echo "[userland] building (host with tests, static for the guest)"
 configure "$build/userland-host" -DMULT_BUILD_TESTS=ON
 cmake --build "$build/userland-host" -j"$jobs" >"$build/userland-host.log" 2>&1 ||

@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages the project needs, once: quiet when all are
-# present. Run as root, or with sudo available. Usage: deps.sh [bench]
+# present. Run as root, or with sudo available (only when something is
+# missing). Usage: deps.sh [build|deb|bench]
+#   build  the userland's build dependencies only: all `make install` needs
+#   deb    build, plus the Debian packaging tools (`make deb`)
+#   (none) everything: kernel, QEMU guest, tests (`make check` and the rest)
+#   bench  everything, plus what `make bench` plots and compares with
 set -euo pipefail
 packages=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync
@@ -14,6 +19,21 @@ packages=(
 if [ "${1:-}" = bench ]; then
 	packages+=(gnuplot-nox bubblewrap)
 fi
+# Building the tools (`make install`, the tools' Debian package): compiler,
+# CMake, the header-only CLI11, nlohmann-json and fmt, and the libraries
+# they link. Everything else above is for the kernel, the guest and tests.
+build_packages=(
+	cmake make g++ pkg-config libcli11-dev nlohmann-json3-dev libfmt-dev
+	libnl-3-dev libnl-genl-3-dev libcap-dev libsmartcols-dev
+)
+# `make deb`: dpkg-buildpackage and debhelper; lintian checks the result,
+# mmdebstrap and uidmap make the clean root the packages are tried in.
+deb_packages=(dpkg-dev debhelper fakeroot lintian mmdebstrap uidmap)
+case "${1:-}" in
+build) packages=("${build_packages[@]}") ;;
+deb) packages=("${build_packages[@]}" "${deb_packages[@]}") ;;
+*) packages+=("${build_packages[@]}") ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
