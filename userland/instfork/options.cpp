@@ -54,6 +54,8 @@ public:
 };
 
 struct Raw {
+    bool init = false;     // --init
+    bool forking = false;  // --forking
     std::string name;
     std::string chdir;
     std::vector<std::string> env;
@@ -139,6 +141,14 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
                     "Run the instance in a pids cgroup of its own (cgroup v2) allowing at\n"
                     "most N processes and threads; the cgroup is removed when it ends")
         ->type_name("N");
+    app->add_flag("--init", raw.init,
+                  "Run a reaper as the instance's first process, cmd under it: it reaps\n"
+                  "orphans, forwards signals (SIGTERM, SIGINT, SIGQUIT to every member),\n"
+                  "keeps the instance while any member lives, and relays $NOTIFY_SOCKET\n"
+                  "messages as instfork's own (for systemd services)");
+    app->add_flag("--forking", raw.forking,
+                  "With --init: cmd daemonizes; its exit with status 0 means ready\n"
+                  "(READY=1 to $NOTIFY_SOCKET, for a Type=forking service)");
     app->add_flag("--version", raw.version, "Print the version and exit");
     return app;
 }
@@ -349,6 +359,10 @@ std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string>
     cfg.pass_fds.erase(dup.begin(), dup.end());
     cfg.detach = raw.detach;
     cfg.print_id = raw.print_id;
+    cfg.init = raw.init;
+    cfg.forking = raw.forking;
+    if (cfg.forking && !cfg.init)
+        return std::unexpected(usage_error("--forking needs --init"));
     const auto drop_caps = capabilities_to_drop(raw);
     if (!drop_caps)
         return std::unexpected(usage_error(drop_caps.error()));

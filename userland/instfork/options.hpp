@@ -37,6 +37,8 @@ struct Config {
     std::vector<int> pass_fds;          // --pass-fd, sorted, unique, without 0-2
     bool detach = false;                // --detach
     bool print_id = false;              // --print-id
+    bool init = false;                  // --init: a reaper first, cmd under it (init.hpp)
+    bool forking = false;               // --forking: cmd's exit 0 means ready
     // --pids-max: the instance runs in a pids cgroup of its own with this
     // pids.max (cgroup v2, clone3 CLONE_INTO_CGROUP), removed at its end.
     std::optional<long> pids_max;
