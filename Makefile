@@ -35,7 +35,7 @@ export CCACHE_MAXSIZE ?= 10G
 # clone (CI) hits the cache of the first.
 export CCACHE_BASEDIR ?= $(TOP)
 
-.PHONY: bench compare help deps kernel headers module userland selftests initramfs demo shell \
+.PHONY: bench compare stress help deps kernel headers module userland selftests initramfs demo shell \
 	check check-vm check-pipeline check-host export-patches checkpatch patch-stats check-series clean distclean
 
 help:
@@ -45,6 +45,8 @@ help:
 	@echo "make shell         interactive guest on the serial console (leave with 'reboot -f')"
 	@echo "make bench         benchmarks on the non-debug kernel (BENCH_ARGS=--quick for a short run)"
 	@echo "make compare       the leak matrix: mult against pid namespaces and Landlock (docs/comparison.md)"
+	@echo "make stress        stress-ng, trinity, churn, fuzzing, limits in instances on the debug kernel"
+	@echo "                   (STRESS_SECONDS=60 per stressor; a short slice runs in make check)"
 	@echo "make kernel        build the patched kernel (KCONFIG=debug|bench)"
 	@echo "make module        build the management module"
 	@echo "make userland      build libmult, instfork (host and static guest builds)"
@@ -110,6 +112,14 @@ bench:
 # build/compare/, the matrix in docs/comparison.md. Never part of check.
 compare: deps
 	@scripts/compare.sh $(BUILD)
+
+# The stress stage: tools nobody here wrote (stress-ng, trinity) inside
+# instances, instance churn, module reload, netlink fuzzing, limits; each
+# stressor followed by the kernel-report, kmemleak, nr_instances, zombie and
+# canary checks. STRESS_SECONDS per stressor. Not part of check, whose guest
+# plan runs a short slice of it (tests/vm/mkplan.sh).
+stress: deps
+	@scripts/stress.sh $(BUILD)
 
 # Installing on a real machine (a kernel with the series, see README.md).
 # `make install` puts the host build of the tools (linked against the shared

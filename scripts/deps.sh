@@ -14,6 +14,7 @@ packages=(
 	cmake g++ libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
 	python3-yaml python3-jsonschema python3-ply python3-git
 	libnl-3-dev libnl-genl-3-dev libcap-dev
+	stress-ng trinity
 )
 # make bench also plots (gnuplot) and compares with bubblewrap.
 if [ "${1:-}" = bench ]; then

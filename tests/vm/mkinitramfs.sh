@@ -51,6 +51,9 @@ done
 for f in "$build"/userland-guest/guest-tests/*; do
 	[ -x "$f" ] && install -D -m 0755 "$f" "$stage/opt/mult-gtest/$(basename "$f")"
 done
+# The stress stage's programs, stress-ng and trinity (tests/stress): the
+# plan runs a slice of it.
+"$top/tests/stress/install.sh" "$stage" "$khdrs"
 for f in "$build"/module/*.ko; do
 	[ -e "$f" ] && install -m 0644 "$f" "$stage/lib/modules/"
 done

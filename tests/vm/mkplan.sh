@@ -36,3 +36,19 @@ if [ -f "$stage/opt/kselftest/kselftest-list.txt" ]; then
 		done <"$stage/opt/kselftest/kselftest-list.txt"
 	done
 fi
+# A short slice of the stress stage (tests/stress, `make stress` runs it
+# all), last so that its canaries and limits touch no other test: stressors
+# with outcomes that do not depend on chance (no trinity, no unbounded fork
+# bomb), each followed by its checks; kmemleak is left to the plan's final
+# scan. About three minutes under TCG.
+if [ -x "$stage/opt/mult-stress/stress.sh" ]; then
+	s="root /opt/mult-stress"
+	k="env MULT_STRESS_KMEMLEAK=0 ./stress.sh"
+	echo "stress/setup $s 120 $k setup 1536"
+	echo "stress/stress-ng $s 240 $k stress-ng 20"
+	echo "stress/churn $s 240 $k churn 20"
+	echo "stress/module $s 240 $k module 15"
+	echo "stress/nlfuzz $s 240 $k nlfuzz 10"
+	echo "stress/limits $s 240 $k limits 5"
+	echo "stress/pids-max $s 240 $k pids-max 5"
+fi

@@ -14,7 +14,10 @@ from pathlib import Path
 KERNEL_TROUBLE = re.compile(
     r"WARNING:|BUG:|Kernel panic|Oops|general protection|"
     r"possible (circular|recursive) locking|inconsistent lock state|"
-    r"suspicious RCU usage|KASAN|UBSAN|Call Trace:|hung_task|soft lockup")
+    r"suspicious RCU usage|KASAN|UBSAN|Call Trace:|hung_task|soft lockup|"
+    # RCU stall reports and hung tasks by their own words: a stall report
+    # need not carry a Call Trace (a starved grace-period kthread).
+    r"rcu.*(detected stall|self-detected stall|kthread starved)|blocked for more than")
 KSFT_SKIP = 4
 
 
