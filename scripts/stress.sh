@@ -9,6 +9,8 @@
 # Usage: stress.sh BUILD_DIR
 #   STRESS_SECONDS  seconds each stressor runs (default 60; 10 stressors)
 #   STRESS_TIMEOUT  hard limit for the guest, seconds (default: from the above)
+#   STRESS_KMEMLEAK 0: no kmemleak scans after each stressor (two take
+#                   about two minutes under TCG); the final scan stays
 #   STRESS_BUILD    0: build nothing, use what is there (default 1: make
 #                   module userland, which builds the kernel if needed)
 #   STRESS_KERNEL, STRESS_MODULE, STRESS_USERLAND: another bzImage, .ko or
@@ -41,7 +43,7 @@ cp "$module" "$out/extra/lib/modules/mult_mgmt.ko"
 install -m 0755 "$userland/instfork" "$userland/instctl" "$out/extra/usr/bin/"
 khdrs=$build/kernel-debug/headers/include
 "$top/tests/stress/install.sh" "$out/extra" "$khdrs"
-"$top/tests/stress/mkplan.sh" "$secs" >"$out/stress.plan"
+"$top/tests/stress/mkplan.sh" "$secs" 4096 "${STRESS_KMEMLEAK:-1}" >"$out/stress.plan"
 KHDRS=$khdrs "$top/tests/vm/mkinitramfs.sh" "$build" "$out/stress.cpio.gz" "$out/stress.plan"
 
 echo "[stress] $(grep -vc '^#' "$out/stress.plan") stages, ${secs}s per stressor, guest timeout ${timeout}s"
