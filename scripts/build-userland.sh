@@ -48,7 +48,9 @@ cmake --build "$build/userland-host" -j"$jobs" >"$build/userland-host.log" 2>&1 
 	{ tail -30 "$build/userland-host.log" >&2; echo "[userland] ERROR: host build failed" >&2; exit 1; }
 # The guest build also carries the in-guest GoogleTests (tests/guest), which
 # need the patched kernel: the image runs them, the host never does.
+# Static instctl needs libsmartcols.a, which Debian does not ship.
+smartcols=$("$top/scripts/build-smartcols-static.sh" "$build")
 configure "$build/userland-guest" -DMULT_BUILD_TESTS=OFF -DMULT_STATIC=ON -DMULT_BUILD_GUEST_TESTS=ON \
-	-DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$build/userland-guest/bin"
+	-DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$build/userland-guest/bin" -DCMAKE_PREFIX_PATH="$smartcols"
 cmake --build "$build/userland-guest" -j"$jobs" >"$build/userland-guest.log" 2>&1 ||
 	{ tail -30 "$build/userland-guest.log" >&2; echo "[userland] ERROR: guest build failed" >&2; exit 1; }

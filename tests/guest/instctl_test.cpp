@@ -60,7 +60,9 @@ std::string helper_comm()
 // "hold" helper until this object goes away.
 class HeldInstance {
 public:
-    explicit HeldInstance(const std::string& name)
+    // `nested`: the first process is an instfork (kept CAP_SYS_ADMIN for
+    // it) that holds the helper in an instance nested in this one.
+    explicit HeldInstance(const std::string& name, bool nested = false)
     {
         auto keep = mult::make_pipe();
         if (!keep) {
@@ -72,6 +74,14 @@ public:
         SpawnOptions o;
         o.argv = instfork_helper({"--name", name, "--pass-fd", std::to_string(kHoldFd)},
                                  {"hold", std::to_string(kHoldFd)});
+        if (nested) {
+            o.argv = instfork_helper({"--pass-fd", std::to_string(kHoldFd)},
+                                     {"hold", std::to_string(kHoldFd)});
+            const std::vector<std::string> outer{instfork_path(), "--name", name, "--keep-cap",
+                                                 "sys_admin", "--pass-fd",
+                                                 std::to_string(kHoldFd), "--"};
+            o.argv.insert(o.argv.begin(), outer.begin(), outer.end());
+        }
         o.fds = {{kHoldFd, keep_.read.get()}};
         instfork_ = std::make_unique<Process>(std::move(o));
         keep_.read.reset();
@@ -158,6 +168,41 @@ TEST_F(Instctl, InstforkNameShowsInTheList)
     EXPECT_EQ(w[0], std::to_string(inst["id"].get<int>()));
     EXPECT_EQ(w[4], std::to_string(web.pid()));
     EXPECT_EQ(w.back(), "running");
+}
+
+TEST_F(Instctl, ListTreeShowsNesting)
+{
+    HeldInstance outer("gt-outer", true);
+    ASSERT_TRUE(outer.started());
+    const int outer_id = listed("gt-outer")["id"].get<int>();
+
+    // -J with --tree: the nested instance is among the outer one's children.
+    const auto r = instctl({"list", "--tree", "-J", "-o", "id,parent,depth,name"});
+    ASSERT_EQ(r.status, ExitStatus::exited(0)) << r.err;
+    EXPECT_EQ(r.out.find('\n'), r.out.size() - 1) << "compact JSON into a pipe: " << r.out;
+    const json j = parse_json(r);
+    json entry;
+    for (const json& inst : j["instances"])
+        if (inst["name"] == "gt-outer")
+            entry = inst;
+    ASSERT_FALSE(entry.is_null()) << r.out;
+    ASSERT_EQ(entry["children"].size(), 1U) << r.out;
+    const json& inner = entry["children"][0];
+    EXPECT_EQ(inner["parent"], outer_id);
+    EXPECT_EQ(inner["depth"], 2);
+    EXPECT_TRUE(inner["name"].is_null());
+
+    // As a table without headings: the nested one drawn below.
+    const auto t = instctl({"list", "--tree", "-o", "id,name", "-n"});
+    ASSERT_EQ(t.status, ExitStatus::exited(0)) << t.err;
+    const auto all = lines(t.out);
+    const auto at = std::ranges::find_if(all, [](const std::string& l) {
+        return l.find("gt-outer") != std::string::npos;
+    });
+    ASSERT_NE(at, all.end()) << t.out;
+    ASSERT_NE(at + 1, all.end()) << t.out;
+    EXPECT_EQ(words(*(at + 1))[0], "`-" + std::to_string(inner["id"].get<int>())) << t.out;
+    EXPECT_EQ(t.out.find("ID"), std::string::npos) << "no headings: " << t.out;
 }
 
 TEST_F(Instctl, PsListsTheFirstProcess)

@@ -70,7 +70,10 @@ TEST(InstctlBinary, HelpAndVersion)
     EXPECT_EQ(r.err, "");
     r = instctl_run({"ps", "--help"});
     EXPECT_EQ(r.status, mult::ExitStatus::exited(0));
-    EXPECT_NE(r.out.find("Usage: instctl [--json] ps [--threads] ID|NAME"), std::string::npos);
+    EXPECT_NE(r.out.find("Usage: instctl [--json] ps [--threads] [-o COLS] [-n] [-r] [-J] [--tree] "
+                         "ID|NAME"),
+              std::string::npos)
+        << r.out;
     r = instctl_run({"--version"});
     EXPECT_EQ(r.out, std::string("instctl (mult) ") + mult::kVersion + "\n");
 }

@@ -226,8 +226,10 @@ TEST(InstctlOptions, TopLevelHelpListsEveryCommandAndTheExitStatuses)
 TEST(InstctlOptions, EachCommandHasCompleteHelp)
 {
     const std::vector<std::pair<std::string, std::vector<std::string>>> expected{
-        {"list", {"Usage: instctl [--json] list", "FIRST-PID", "first_pid", "Examples:"}},
-        {"ps", {"Usage: instctl [--json] ps [--threads] ID|NAME", "--threads", "COMM", "Examples:"}},
+        {"list", {"Usage: instctl [--json] list [-o COLS] [-n] [-r] [-J] [--tree]", "FIRST-PID",
+                  "first_pid", "-o,--output", "--tree", "AGE", "Examples:"}},
+        {"ps", {"Usage: instctl [--json] ps [--threads] [-o COLS] [-n] [-r] [-J] [--tree] ID|NAME",
+                "--threads", "COMM", "-n,--noheadings", "Examples:"}},
         {"kill", {"Usage: instctl kill [-s SIG | -SIG] ID|NAME|--all", "-s,--signal", "default is TERM", "Examples:"}},
         {"exec",
          {"Usage: instctl exec [--chdir DIR] ID|NAME [--] CMD [ARGS...]", "--chdir", "125", "126",
@@ -273,4 +275,32 @@ TEST(InstctlOptions, ArgcArgvSkipsProgramName)
     ASSERT_TRUE(r.has_value());
     EXPECT_TRUE(r->json);
     EXPECT_EQ(r->instance, InstanceRef{3U});
+}
+
+TEST(InstctlOptions, TableOptionsOfListAndPs)
+{
+    const Options list = parse_ok({"list", "-o", "id,name", "-n", "--tree"});
+    EXPECT_EQ(list.table.columns, (std::vector<std::string>{"ID", "NAME"}));
+    EXPECT_FALSE(list.table.headings);
+    EXPECT_TRUE(list.table.tree);
+    EXPECT_FALSE(list.table.raw);
+    EXPECT_FALSE(list.table.json);
+    const Options ps = parse_ok({"ps", "-r", "-J", "--output=pid,uid", "web"});
+    EXPECT_EQ(ps.table.columns, (std::vector<std::string>{"PID", "UID"}));
+    EXPECT_TRUE(ps.table.raw);
+    EXPECT_TRUE(ps.table.json);
+    EXPECT_EQ(ps.instance, kWeb);
+    EXPECT_EQ(parse_ok({"list"}).table, instctl::TableOptions{}) << "the defaults";
+    // --json before the command still works, and -J after it.
+    EXPECT_TRUE(parse_ok({"--json", "list"}).json);
+    EXPECT_TRUE(parse_ok({"list", "-J"}).table.json);
+}
+
+TEST(InstctlOptions, TableOptionErrors)
+{
+    expect_usage_error({"list", "-o", "id,bogus"}, "instctl list", "unknown column 'BOGUS'");
+    expect_usage_error({"ps", "-o", "pid,pid", "web"}, "instctl ps", "named twice");
+    expect_usage_error({"--json", "list", "-J"}, "instctl list", "two JSON formats");
+    expect_usage_error({"list", "--json", "-o", "id"}, "instctl list", "--json has fixed keys");
+    expect_usage_error({"info", "-o", "id"}, "instctl info", "unknown option '-o'");
 }

@@ -40,20 +40,67 @@ std::vector<Instance> sample_instances()
 
 TEST(Table, AlignsColumnsAndPadsNoLastColumn)
 {
-    const std::vector<instctl::Column> cols{{"ID", true}, {"NAME", false}, {"STATE", false}};
-    const std::vector<instctl::Row> rows{{"1", "web", "running"}, {"123", "a", "x"}};
-    EXPECT_EQ(instctl::render_table(cols, rows),
-              " ID  NAME  STATE\n"
-              "  1  web   running\n"
-              "123  a     x\n");
+    const std::vector<instctl::Column> cols{{"ID", true, true}, {"NAME"}, {"STATE"}};
+    const std::vector<instctl::Row> rows{{{"1", "web", "running"}}, {{"123", "a", "x"}}};
+    EXPECT_EQ(instctl::render_table(cols, rows, {}),
+              " ID NAME STATE\n"
+              "  1 web  running\n"
+              "123 a    x\n");
 }
 
-TEST(Table, HeaderOnlyAndShortRows)
+TEST(Table, AbsentCellsAndShortRows)
 {
-    const std::vector<instctl::Column> cols{{"A", false}, {"B", true}};
-    EXPECT_EQ(instctl::render_table(cols, {}), "A  B\n");
-    const std::vector<instctl::Row> rows{{"long"}};
-    EXPECT_EQ(instctl::render_table(cols, rows), "A     B\nlong   \n");
+    const std::vector<instctl::Column> cols{{"A"}, {"B", true, true}};
+    const std::vector<instctl::Row> rows{{{"long"}}, {{std::nullopt, "7"}}};
+    EXPECT_EQ(instctl::render_table(cols, rows, {}), "A    B\nlong -\n-    7\n");
+    instctl::TableStyle as_json;
+    as_json.json = true;
+    as_json.compact = true;
+    as_json.json_name = "rows";
+    EXPECT_EQ(instctl::render_table(cols, rows, as_json),
+              "{\"rows\":[{\"a\":\"long\",\"b\":null},{\"a\":null,\"b\":7}]}\n");
+}
+
+TEST(Table, NothingToPrint)
+{
+    const std::vector<instctl::Column> cols{{"A"}};
+    instctl::TableStyle style;
+    style.headings = false;
+    EXPECT_EQ(instctl::render_table(cols, {}, style), "");
+    style.json = true;
+    style.compact = true;
+    style.json_name = "rows";
+    EXPECT_EQ(instctl::render_table(cols, {}, style), "{\"rows\":[]}\n");
+}
+
+TEST(Table, TreeDrawsChildrenBelowTheirParentWhateverTheOrder)
+{
+    const std::vector<instctl::Column> cols{{"ID", true, true}, {"NAME"}};
+    // The child comes first and a row names a parent that is not listed.
+    const std::vector<instctl::Row> rows{{{"3", "inner"}, 3, 2},
+                                         {{"2", "mid"}, 2, 1},
+                                         {{"1", "top"}, 1, std::nullopt},
+                                         {{"9", "orphan"}, 9, 8}};
+    instctl::TableStyle style;
+    style.tree = true;
+    EXPECT_EQ(instctl::render_table(cols, rows, style),
+              "ID    NAME\n"
+              "1     top\n"
+              "`-2   mid\n"
+              "  `-3 inner\n"
+              "9     orphan\n");
+    style.json = true;
+    style.compact = true;
+    style.json_name = "t";
+    EXPECT_EQ(instctl::render_table(cols, rows, style),
+              "{\"t\":[{\"id\":1,\"name\":\"top\",\"children\":[{\"id\":2,\"name\":\"mid\","
+              "\"children\":[{\"id\":3,\"name\":\"inner\"}]}]},{\"id\":9,\"name\":\"orphan\"}]}\n");
+}
+
+TEST(Table, CompactJsonKeepsStrings)
+{
+    EXPECT_EQ(instctl::compact_json("{\n  \"a b\": \"x \\\" y\",\n  \"c\": [1, 2]\n}\n"),
+              "{\"a b\":\"x \\\" y\",\"c\":[1,2]}\n");
 }
 
 TEST(Format, Ages)
@@ -85,19 +132,93 @@ TEST(Format, RunStateFromWaitStatus)
 TEST(ListText, Columns)
 {
     EXPECT_EQ(instctl::list_text(sample_instances(), kNow),
-              "ID  PARENT  DEPTH  NAME         FIRST-PID  PROCS  THREADS    STARTED  STATUS\n"
-              " 1       -      1  web                120      3        4  1m15s ago  running\n"
-              " 2       1      2  -                  150      1        1     5s ago  running\n"
-              "12       -      1  batch.job-7       4000      0        0  3h00m ago  exited 3\n"
-              "13       -      1  -                    -      0        0     0s ago  running\n"
-              "14       -      1  crash             4100      1        1  2d00h ago  killed by "
-              "SIGSEGV (core dumped)\n");
+              "ID PARENT DEPTH NAME        FIRST-PID PROCS THREADS   STARTED STATUS\n"
+              " 1      -     1 web               120     3       4 1m15s ago running\n"
+              " 2      1     2 -                 150     1       1    5s ago running\n"
+              "12      -     1 batch.job-7      4000     0       0 3h00m ago exited 3\n"
+              "13      -     1 -                   -     0       0    0s ago running\n"
+              "14      -     1 crash            4100     1       1 2d00h ago killed by SIGSEGV "
+              "(core dumped)\n");
 }
 
-TEST(ListText, NoInstancesIsTheHeader)
+TEST(ListText, NoInstancesPrintsNothing)
 {
-    EXPECT_EQ(instctl::list_text({}, kNow),
-              "ID  PARENT  DEPTH  NAME  FIRST-PID  PROCS  THREADS  STARTED  STATUS\n");
+    // As lsns(8) and findmnt(8): no table without a row.
+    EXPECT_EQ(instctl::list_text({}, kNow), "");
+}
+
+TEST(ListText, ChosenColumnsWithoutHeadings)
+{
+    instctl::TableOptions o;
+    o.columns = *instctl::parse_columns(instctl::TableKind::list, "id,name");
+    o.headings = false;
+    EXPECT_EQ(instctl::list_text(sample_instances(), kNow, o),
+              " 1 web\n 2 -\n12 batch.job-7\n13 -\n14 crash\n");
+}
+
+TEST(ListText, RawEscapesBlanks)
+{
+    instctl::TableOptions o;
+    o.columns = *instctl::parse_columns(instctl::TableKind::list, "ID,STATUS,AGE");
+    o.raw = true;
+    EXPECT_EQ(instctl::list_text(sample_instances(), kNow, o),
+              "ID STATUS AGE\n"
+              "1 running 75\n"
+              "2 running 5\n"
+              "12 exited\\x203 10800\n"
+              "13 running 0\n"
+              "14 killed\\x20by\\x20SIGSEGV\\x20(core\\x20dumped) 172800\n");
+}
+
+TEST(ListText, TreeNestsInstancesBelowTheirCreator)
+{
+    instctl::TableOptions o;
+    o.columns = {"ID", "NAME", "DEPTH"};
+    o.tree = true;
+    EXPECT_EQ(instctl::list_text(sample_instances(), kNow, o),
+              "ID  NAME        DEPTH\n"
+              "1   web             1\n"
+              "`-2 -               2\n"
+              "12  batch.job-7     1\n"
+              "13  -               1\n"
+              "14  crash           1\n");
+}
+
+TEST(ListText, JsonTableHasTypedValuesAndNestedChildren)
+{
+    instctl::TableOptions o;
+    o.columns = *instctl::parse_columns(instctl::TableKind::list, "id,name,first-pid,status");
+    o.json = true;
+    o.tree = true;
+    const std::string text = instctl::list_text(sample_instances(), kNow, o);
+    EXPECT_NE(text.find('\n'), text.size() - 1) << "indented at a terminal";
+    const json j = json::parse(text);
+    ASSERT_EQ(j["instances"].size(), 4U) << text;
+    EXPECT_EQ(j["instances"][0], json::parse(R"({"id":1,"name":"web","first-pid":120,
+        "status":"running","children":[{"id":2,"name":null,"first-pid":150,"status":"running"}]})"));
+    EXPECT_TRUE(j["instances"][2]["first-pid"].is_null());
+    o.compact = true;
+    const std::string compact = instctl::list_text(sample_instances(), kNow, o);
+    EXPECT_EQ(compact.find('\n'), compact.size() - 1) << "one line for a pipe";
+    EXPECT_EQ(json::parse(compact), j);
+}
+
+TEST(Columns, ParsingAndHelp)
+{
+    using instctl::TableKind;
+    EXPECT_EQ(*instctl::parse_columns(TableKind::list, "id,Name"),
+              (std::vector<std::string>{"ID", "NAME"}));
+    EXPECT_EQ(instctl::parse_columns(TableKind::list, "+age")->back(), "AGE");
+    EXPECT_EQ(instctl::parse_columns(TableKind::list, "+age")->size(), 10U);
+    EXPECT_EQ(*instctl::parse_columns(TableKind::ps, "pid,comm"),
+              (std::vector<std::string>{"PID", "COMM"}));
+    EXPECT_EQ(instctl::parse_columns(TableKind::ps, "pid,foo").error(),
+              "-o: unknown column 'FOO' (columns: PID,TGID,PPID,UID,STATE,COMM)");
+    EXPECT_EQ(instctl::parse_columns(TableKind::list, "id,,name").error(),
+              "-o: 'id,,name' has an empty column name");
+    EXPECT_EQ(instctl::parse_columns(TableKind::list, "id,ID").error(),
+              "-o: column 'ID' is named twice");
+    EXPECT_NE(instctl::columns_help(TableKind::list).find("AGE"), std::string::npos);
 }
 
 TEST(ListJson, ArrayOfObjectsWithSnakeCaseKeys)
@@ -131,9 +252,9 @@ TEST(PsOutput, TextAndJson)
     const std::vector<Process> procs{{120, 120, 99, 0, 'S', "sh"},
                                      {4711, 4711, 120, 65534, 'R', "busy loop"}};
     EXPECT_EQ(instctl::ps_text(procs),
-              " PID  TGID  PPID    UID  STATE  COMM\n"
-              " 120   120    99      0  S      sh\n"
-              "4711  4711   120  65534  R      busy loop\n");
+              " PID TGID PPID   UID STATE COMM\n"
+              " 120  120   99     0 S     sh\n"
+              "4711 4711  120 65534 R     busy loop\n");
     const json j = json::parse(instctl::ps_json(procs));
     EXPECT_EQ(j, json::parse(R"([{"pid":120,"tgid":120,"ppid":99,"uid":0,"state":"S","comm":"sh"},
         {"pid":4711,"tgid":4711,"ppid":120,"uid":65534,"state":"R","comm":"busy loop"}])"));
@@ -144,12 +265,49 @@ TEST(PsOutput, OddCommandNames)
     // Control characters would break the table; invalid UTF-8 the JSON.
     const std::vector<Process> procs{{7, 7, 1, 0, 'S', "a\tb\nc"}, {8, 8, 1, 0, 'S', "x\xffy"}};
     EXPECT_EQ(instctl::ps_text(procs),
-              "PID  TGID  PPID  UID  STATE  COMM\n"
-              "  7     7     1    0  S      a?b?c\n"
-              "  8     8     1    0  S      x\xffy\n");
+              "PID TGID PPID UID STATE COMM\n"
+              "  7    7    1   0 S     a?b?c\n"
+              "  8    8    1   0 S     x\\xffy\n");  // libsmartcols' escape
+    // -J: invalid UTF-8 becomes U+FFFD, as with --json.
+    instctl::TableOptions o;
+    o.json = true;
+    o.columns = {"COMM"};
+    const json jt = json::parse(instctl::ps_text(procs, o));
+    EXPECT_EQ(jt["processes"][0]["comm"], "a\tb\nc");
+    EXPECT_EQ(jt["processes"][1]["comm"], "x\xef\xbf\xbdy");
     const json j = json::parse(instctl::ps_json(procs));
     EXPECT_EQ(j[0]["comm"], "a\tb\nc");
     EXPECT_EQ(j[1]["comm"], "x\xef\xbf\xbdy") << "U+FFFD for the invalid byte";
+}
+
+TEST(PsOutput, TreeByParentAndThreadGroup)
+{
+    const std::vector<Process> procs{{120, 120, 99, 0, 'S', "sh"},
+                                     {130, 130, 120, 0, 'S', "sleep"},
+                                     {131, 130, 120, 0, 'S', "sleep"},
+                                     {140, 140, 120, 0, 'R', "cat"}};
+    instctl::TableOptions o;
+    o.columns = {"PID", "COMM"};
+    o.tree = true;
+    EXPECT_EQ(instctl::ps_text(procs, o),
+              "PID     COMM\n"
+              "120     sh\n"
+              "|-130   sleep\n"
+              "| `-131 sleep\n"
+              "`-140   cat\n");
+}
+
+TEST(JsonOutput, CompactForAPipe)
+{
+    const std::string list = instctl::list_json(sample_instances(), kNow, true);
+    EXPECT_EQ(list.find('\n'), list.size() - 1);
+    EXPECT_NE(list.find("\"name\":\"web\""), std::string::npos) << list;
+    EXPECT_EQ(json::parse(list), json::parse(instctl::list_json(sample_instances(), kNow)))
+        << "the same document as the indented one";
+    const std::string info = instctl::info_json(Info{1, 8, 1024, 3, 0}, true);
+    EXPECT_EQ(info, "{\"abi_version\":1,\"max_depth\":8,\"max_instances\":1024,\"nr_instances\":3,"
+                    "\"events_dropped\":0}\n");
+    EXPECT_EQ(instctl::ps_json({}, true), "[]\n");
 }
 
 TEST(InfoOutput, TextAndJson)

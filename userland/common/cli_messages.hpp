@@ -84,12 +84,14 @@ inline std::string own_words(const CLI::ParseError& error, const PositionalWords
         is(R"((\S+): too many inputs for a flag)"))
         return "option '" + option_name(m[1]) + "' does not take a value";
     if (is(R"(The following arguments? (?:was|were) not expected: (.*))")) {
-        const std::string args = m[1];
-        if (!args.empty() && args.front() == '-' && args.find(' ') == std::string::npos)
-            return "unknown option '" + args + "'";
+        const std::string args = quoted_list(m[1]);
+        // The first one is what went wrong; an unknown option takes the
+        // rest (its would-be value) with it.
+        if (args.starts_with("'-"))
+            return "unknown option " + args.substr(0, args.find('\'', 1) + 1);
         return (args.find(' ') == std::string::npos ? "unexpected argument " :
                                                       "unexpected arguments ") +
-               quoted_list(args);
+               args;
     }
     if (is(R"(A subcommand is required)"))
         return "missing command";

@@ -5,6 +5,8 @@
 
 #include <ostream>
 
+#include <unistd.h>
+
 #include "output.hpp"
 #include "service.hpp"
 
@@ -13,13 +15,28 @@ namespace {
 
 using mult::mgmt::Client;
 
+// JSON goes on one line where no one reads it at a terminal: into a pipe or
+// a file, for the next program, like the one-line events of watch.
+bool compact_json()
+{
+    return ::isatty(STDOUT_FILENO) == 0;
+}
+
+TableOptions table_options(const Options& opts)
+{
+    TableOptions table = opts.table;
+    table.compact = compact_json();
+    return table;
+}
+
 int list(Client& client, const Options& opts, std::ostream& out, std::ostream& err)
 {
     auto instances = client.list();
     if (!instances)
         return report(err, instances.error(), Stage::request);
     const std::uint64_t now = boottime_ns();
-    out << (opts.json ? list_json(*instances, now) : list_text(*instances, now));
+    out << (opts.json ? list_json(*instances, now, compact_json())
+                      : list_text(*instances, now, table_options(opts)));
     return kExitOk;
 }
 
@@ -28,7 +45,7 @@ int ps(Client& client, const Options& opts, std::ostream& out, std::ostream& err
     auto procs = client.ps(opts.instance, opts.threads);
     if (!procs)
         return report(err, procs.error(), Stage::request);
-    out << (opts.json ? ps_json(*procs) : ps_text(*procs));
+    out << (opts.json ? ps_json(*procs, compact_json()) : ps_text(*procs, table_options(opts)));
     return kExitOk;
 }
 
@@ -47,7 +64,7 @@ int info(Client& client, const Options& opts, std::ostream& out, std::ostream& e
     if (info->abi_version != mult::mgmt::kAbiVersion)
         err << "instctl: warning: the module speaks ABI version " << info->abi_version
             << ", instctl version " << mult::mgmt::kAbiVersion << '\n';
-    out << (opts.json ? info_json(*info) : info_text(*info));
+    out << (opts.json ? info_json(*info, compact_json()) : info_text(*info));
     return kExitOk;
 }
 

@@ -18,6 +18,7 @@
 
 #include "errors.hpp"
 #include "mult/version.hpp"
+#include "output.hpp"
 #include "signals.hpp"
 
 namespace instctl {
@@ -32,13 +33,17 @@ struct SubcommandText {
 
 // Help texts: usage line, one-line description, then examples and notes.
 constexpr std::array<SubcommandText, 9> kSubcommands{{
-    {"list", "instctl [--json] list",
+    {"list", "instctl [--json] list [-o COLS] [-n] [-r] [-J] [--tree]",
      "List the live instances, in id order.",
      "Columns: ID, PARENT (the instance it was created in, - for the root),\n"
      "DEPTH, NAME (- if unnamed), FIRST-PID, PROCS and THREADS (zombies\n"
      "included), STARTED (age), STATUS of the first process (running,\n"
-     "exited N, killed by SIG). An instance stays listed while something\n"
-     "refers to it, after its first process has exited.\n"
+     "exited N, killed by SIG); with -o also AGE (seconds) and START-NS\n"
+     "(CLOCK_BOOTTIME). An instance stays listed while something refers to\n"
+     "it, after its first process has exited. --tree draws each instance\n"
+     "below the one it was created in (in the first column).\n"
+     "-J: {\"instances\": [...]} with the chosen columns as lower-case keys\n"
+     "(nested ones in \"children\" with --tree).\n"
      "With --json: an array of objects with the keys id, parent_id, depth,\n"
      "name, first_pid, nr_processes, nr_threads, start_time_ns (CLOCK_BOOTTIME),\n"
      "age_seconds, exit_status (wait status), status, exit_code, signal,\n"
@@ -46,18 +51,23 @@ constexpr std::array<SubcommandText, 9> kSubcommands{{
      "\n"
      "Examples:\n"
      "  instctl list\n"
+     "  instctl list --tree\n"
+     "  instctl list -o id,name -n\n"
+     "  instctl list -o +age -r\n"
      "  instctl --json list | jq '.[] | select(.name == \"web\") | .id'\n"},
-    {"ps", "instctl [--json] ps [--threads] ID|NAME",
+    {"ps", "instctl [--json] ps [--threads] [-o COLS] [-n] [-r] [-J] [--tree] ID|NAME",
      "List the processes of one instance (not of the instances nested in it).",
      "Columns: PID, TGID, PPID (global numbers; the first process shows its\n"
      "creator), UID (in the initial user namespace), STATE (as in\n"
-     "/proc/PID/stat), COMM.\n"
+     "/proc/PID/stat), COMM. --tree draws each process below its parent (a\n"
+     "thread below its thread group leader). -J: {\"processes\": [...]}.\n"
      "With --json: an array of objects with the keys pid, tgid, ppid, uid,\n"
      "state, comm.\n"
      "\n"
      "Examples:\n"
      "  instctl ps web\n"
-     "  instctl ps --threads 3\n"},
+     "  instctl ps --threads 3\n"
+     "  instctl ps --tree -o pid,comm web\n"},
     {"kill", "instctl kill [-s SIG | -SIG] ID|NAME|--all",
      "Send a signal to every process of an instance and of the instances nested\n"
      "in it (--all: of every instance). A process forking at the same time\n"
@@ -187,6 +197,11 @@ struct Raw {
     bool version = false;
     std::string instance;
     bool threads = false;
+    std::string columns;  // list, ps: -o
+    bool noheadings = false;
+    bool raw_table = false;
+    bool json_table = false;
+    bool tree = false;
     std::string signal = "TERM";
     std::string chdir;
     std::string count;
@@ -249,10 +264,22 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
             ->required();
     };
 
-    sub("list");
+    // list and ps print tables the util-linux way (lsns, findmnt).
+    const auto table_options = [&](CLI::App* s) {
+        s->add_option("-o,--output", raw.columns,
+                      "Columns to show, comma-separated (+COLS: the default ones and COLS)")
+            ->type_name("COLS");
+        s->add_flag("-n,--noheadings", raw.noheadings, "No heading line");
+        s->add_flag("-r,--raw", raw.raw_table, "One space between cells, unsafe bytes as \\x..");
+        s->add_flag("-J", raw.json_table, "JSON of the chosen columns (--json: the fixed format)");
+        s->add_flag("--tree", raw.tree, "Nested entries below their parent");
+    };
+
+    table_options(sub("list"));
 
     CLI::App* ps = sub("ps");
     ps->add_flag("--threads", raw.threads, "One line per thread instead of per process");
+    table_options(ps);
     instance(ps);
 
     // kill and stop take an instance or --all.
@@ -503,6 +530,26 @@ std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string
         if (!ref)
             return usage_error(ref.error());
         opts.instance = std::move(*ref);
+    }
+
+    if (opts.command == Command::list || opts.command == Command::ps) {
+        if (raw.json && raw.json_table)
+            return usage_error("--json and -J are two JSON formats: give one of them");
+        if (raw.json && (!raw.columns.empty() || raw.noheadings || raw.raw_table || raw.tree))
+            return usage_error("--json has fixed keys: -o, -n, -r and --tree go with the table "
+                               "or -J");
+        if (!raw.columns.empty()) {
+            auto cols = parse_columns(opts.command == Command::list ? TableKind::list
+                                                                    : TableKind::ps,
+                                      raw.columns);
+            if (!cols)
+                return usage_error(cols.error());
+            opts.table.columns = std::move(*cols);
+        }
+        opts.table.headings = !raw.noheadings;
+        opts.table.raw = raw.raw_table;
+        opts.table.json = raw.json_table;
+        opts.table.tree = raw.tree;
     }
 
     switch (opts.command) {

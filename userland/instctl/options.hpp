@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "mult/mgmt.hpp"
+#include "output.hpp"
 
 namespace instctl {
 
@@ -27,6 +28,7 @@ struct Options {
     bool json = false;                     // --json
     mult::mgmt::InstanceRef instance;      // ps, kill, exec, name
     bool threads = false;                  // ps --threads
+    TableOptions table;                    // list, ps: -o, -n, -r, -J, --tree
     int signal = SIGTERM;                  // kill -s
     std::optional<std::string> chdir;      // exec --chdir
     std::vector<std::string> argv;         // exec: the command (never empty)

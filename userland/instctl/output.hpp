@@ -9,13 +9,38 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "mult/mgmt.hpp"
 
 namespace instctl {
+
+// How list and ps print their table: the util-linux options.
+struct TableOptions {
+    std::vector<std::string> columns;  // -o, upper case and known; empty: the default ones
+    bool headings = true;              // -n: none
+    bool raw = false;                  // -r
+    bool json = false;                 // -J: libsmartcols JSON of the chosen columns
+    bool compact = false;              // JSON on one line (not a terminal)
+    bool tree = false;                 // --tree: nested instances / child processes below
+    friend bool operator==(const TableOptions&, const TableOptions&) = default;
+};
+
+enum class TableKind { list, ps };
+
+// The columns `-o LIST` names: comma-separated, any case; "+A,B" adds A
+// and B to the default ones. An error message for an unknown or repeated
+// name.
+[[nodiscard]] std::expected<std::vector<std::string>, std::string> parse_columns(TableKind kind,
+                                                                               std::string_view spec);
+
+// One line per column, "  NAME  description", for the help texts.
+[[nodiscard]] std::string columns_help(TableKind kind);
 
 // How an instance's first process is doing, from list's exit-status (a
 // wait status) or an emptied event.
@@ -41,17 +66,21 @@ struct RunState {
 // CLOCK_BOOTTIME now, in nanoseconds (the clock of list's start-time).
 [[nodiscard]] std::uint64_t boottime_ns();
 
-// Human output.
-[[nodiscard]] std::string list_text(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns);
-[[nodiscard]] std::string ps_text(std::span<const mult::mgmt::Process> procs);
+// Tables (libsmartcols): for people, or with -r / -J for scripts.
+[[nodiscard]] std::string list_text(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns,
+                                    const TableOptions& options = {});
+[[nodiscard]] std::string ps_text(std::span<const mult::mgmt::Process> procs,
+                                  const TableOptions& options = {});
 [[nodiscard]] std::string info_text(const mult::mgmt::Info& info);
 [[nodiscard]] std::string event_text(const mult::mgmt::Event& event);  // one line, with '\n'
 
-// JSON: list and ps are arrays of objects, info an object, an event one
-// object on one line. Each ends with '\n'.
-[[nodiscard]] std::string list_json(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns);
-[[nodiscard]] std::string ps_json(std::span<const mult::mgmt::Process> procs);
-[[nodiscard]] std::string info_json(const mult::mgmt::Info& info);
+// JSON (--json): list and ps are arrays of objects, info an object, an
+// event one object on one line. Each ends with '\n'; `compact` puts a
+// document on one line too (for output that is not a terminal).
+[[nodiscard]] std::string list_json(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns,
+                                    bool compact = false);
+[[nodiscard]] std::string ps_json(std::span<const mult::mgmt::Process> procs, bool compact = false);
+[[nodiscard]] std::string info_json(const mult::mgmt::Info& info, bool compact = false);
 [[nodiscard]] std::string event_json(const mult::mgmt::Event& event);
 
 }  // namespace instctl

@@ -45,14 +45,18 @@ std::string dump(const json& j, int indent)
     return j.dump(indent, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
-std::string document(const json& j)
+// Indented for a reader at a terminal; one line for a pipe, where the
+// next program does not need the whitespace (and `grep '"name":"web"'`
+// finds a key and its value together).
+std::string document(const json& j, bool compact)
 {
-    return dump(j, 2);
+    return dump(j, compact ? -1 : 2);
 }
 
 }  // namespace
 
-std::string list_json(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns)
+std::string list_json(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns,
+                      bool compact)
 {
     json arr = json::array();
     for (const auto& inst : list) {
@@ -70,10 +74,10 @@ std::string list_json(std::span<const mult::mgmt::Instance> list, std::uint64_t 
         put_state(o, inst.exit_status);
         arr.push_back(std::move(o));
     }
-    return document(arr);
+    return document(arr, compact);
 }
 
-std::string ps_json(std::span<const mult::mgmt::Process> procs)
+std::string ps_json(std::span<const mult::mgmt::Process> procs, bool compact)
 {
     json arr = json::array();
     for (const auto& p : procs) {
@@ -83,10 +87,10 @@ std::string ps_json(std::span<const mult::mgmt::Process> procs)
             {"state", std::string(1, p.state)}, {"comm", p.comm},
         });
     }
-    return document(arr);
+    return document(arr, compact);
 }
 
-std::string info_json(const mult::mgmt::Info& info)
+std::string info_json(const mult::mgmt::Info& info, bool compact)
 {
     return document(json{
         {"abi_version", info.abi_version},
@@ -94,7 +98,7 @@ std::string info_json(const mult::mgmt::Info& info)
         {"max_instances", or_null(info.max_instances)},
         {"nr_instances", info.nr_instances},
         {"events_dropped", info.events_dropped},
-    });
+    }, compact);
 }
 
 std::string event_json(const mult::mgmt::Event& ev)

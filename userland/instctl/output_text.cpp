@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 //
 // Human output: aligned tables and one-line events.
+#include <algorithm>
 #include <array>
 #include <ctime>
 
@@ -80,41 +81,246 @@ std::uint64_t boottime_ns()
            static_cast<std::uint64_t>(ts.tv_nsec);
 }
 
-std::string list_text(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns)
+namespace {
+
+// -J: invalid UTF-8 (a comm is whatever bytes a process chose) becomes
+// U+FFFD, as in --json; libsmartcols would copy it into the JSON as is.
+std::string valid_utf8(const std::string& s)
 {
-    static const std::array<Column, 9> columns{{
-        {"ID", true}, {"PARENT", true}, {"DEPTH", true}, {"NAME", false}, {"FIRST-PID", true},
-        {"PROCS", true}, {"THREADS", true}, {"STARTED", true}, {"STATUS", false},
-    }};
-    std::vector<Row> rows;
-    for (const auto& inst : list) {
-        rows.push_back({
-            std::to_string(inst.id),
-            inst.parent_id == 0 ? std::string("-") : std::to_string(inst.parent_id),
-            std::to_string(inst.depth),
-            inst.name.empty() ? std::string("-") : inst.name,
-            or_dash(inst.first_pid),
-            std::to_string(inst.nr_processes),
-            std::to_string(inst.nr_threads),
-            format_age(age_seconds(inst.start_time_ns, now_ns)) + " ago",
-            describe(run_state(inst.exit_status)),
-        });
+    std::string out;
+    for (std::size_t i = 0; i < s.size();) {
+        const auto b = static_cast<unsigned char>(s[i]);
+        const std::size_t len = b < 0x80 ? 1 : (b >> 5) == 0x6 ? 2 : (b >> 4) == 0xe ? 3
+                                                : (b >> 3) == 0x1e ? 4 : 0;
+        bool ok = len > 0 && i + len <= s.size() && !(len == 2 && b < 0xc2);
+        for (std::size_t k = 1; ok && k < len; ++k)
+            ok = (static_cast<unsigned char>(s[i + k]) & 0xc0) == 0x80;
+        if (ok) {
+            out.append(s, i, len);
+            i += len;
+        } else {
+            out += "\xef\xbf\xbd";
+            ++i;
+        }
     }
-    return render_table(columns, rows);
+    return out;
 }
 
-std::string ps_text(std::span<const mult::mgmt::Process> procs)
+std::string upper(std::string_view s)
 {
-    static const std::array<Column, 6> columns{{
-        {"PID", true}, {"TGID", true}, {"PPID", true}, {"UID", true}, {"STATE", false},
-        {"COMM", false},
-    }};
-    std::vector<Row> rows;
-    for (const auto& p : procs) {
-        rows.push_back({std::to_string(p.pid), std::to_string(p.tgid), std::to_string(p.ppid),
-                        std::to_string(p.uid), printable(std::string(1, p.state)), printable(p.comm)});
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'a' && c <= 'z')
+            c = static_cast<char>(c - 'a' + 'A');
+    return out;
+}
+
+using mult::mgmt::Instance;
+using mult::mgmt::Process;
+
+Cell number(std::uint64_t v)
+{
+    return std::to_string(v);
+}
+
+Cell optional_number(const std::optional<std::uint32_t>& v)
+{
+    return v ? number(*v) : Cell{};
+}
+
+// One column of list or ps: its header, what it shows, and how.
+template <class T>
+struct ColumnSpec {
+    const char* name;
+    const char* help;
+    bool right;
+    bool number;
+    bool shown;  // by default
+    Cell (*cell)(const T&, std::uint64_t now_ns, bool json);
+};
+
+const std::vector<ColumnSpec<Instance>>& list_columns()
+{
+    static const std::vector<ColumnSpec<Instance>> columns{
+        {"ID", "instance id", true, true, true,
+         [](const Instance& i, std::uint64_t, bool) { return number(i.id); }},
+        {"PARENT", "id of the instance it was created in (- for the root)", true, true, true,
+         [](const Instance& i, std::uint64_t, bool) {
+             return i.parent_id == 0 ? Cell{} : number(i.parent_id);
+         }},
+        {"DEPTH", "nesting depth (1: created in the root)", true, true, true,
+         [](const Instance& i, std::uint64_t, bool) { return number(i.depth); }},
+        {"NAME", "name (- if unnamed)", false, false, true,
+         [](const Instance& i, std::uint64_t, bool) {
+             return i.name.empty() ? Cell{} : Cell{i.name};
+         }},
+        {"FIRST-PID", "pid of the first process", true, true, true,
+         [](const Instance& i, std::uint64_t, bool) { return optional_number(i.first_pid); }},
+        {"PROCS", "processes, zombies included", true, true, true,
+         [](const Instance& i, std::uint64_t, bool) { return number(i.nr_processes); }},
+        {"THREADS", "threads, zombies included", true, true, true,
+         [](const Instance& i, std::uint64_t, bool) { return number(i.nr_threads); }},
+        {"STARTED", "age (3m05s ago)", true, false, true,
+         [](const Instance& i, std::uint64_t now, bool) {
+             return Cell{format_age(age_seconds(i.start_time_ns, now)) + " ago"};
+         }},
+        {"STATUS", "the first process: running, exited N, killed by SIG", false, false, true,
+         [](const Instance& i, std::uint64_t, bool) {
+             return Cell{describe(run_state(i.exit_status))};
+         }},
+        {"AGE", "age in seconds", true, true, false,
+         [](const Instance& i, std::uint64_t now, bool) {
+             return number(age_seconds(i.start_time_ns, now));
+         }},
+        {"START-NS", "start time (CLOCK_BOOTTIME, ns)", true, true, false,
+         [](const Instance& i, std::uint64_t, bool) { return number(i.start_time_ns); }},
+    };
+    return columns;
+}
+
+const std::vector<ColumnSpec<Process>>& ps_columns()
+{
+    static const std::vector<ColumnSpec<Process>> columns{
+        {"PID", "process (thread) id", true, true, true,
+         [](const Process& p, std::uint64_t, bool) { return number(p.pid); }},
+        {"TGID", "thread group id", true, true, true,
+         [](const Process& p, std::uint64_t, bool) { return number(p.tgid); }},
+        {"PPID", "parent pid (global; the first process shows its creator)", true, true, true,
+         [](const Process& p, std::uint64_t, bool) { return number(p.ppid); }},
+        {"UID", "uid in the initial user namespace", true, true, true,
+         [](const Process& p, std::uint64_t, bool) { return number(p.uid); }},
+        {"STATE", "state, as in /proc/PID/stat", false, false, true,
+         [](const Process& p, std::uint64_t, bool json) {
+             const std::string state(1, p.state);
+             return Cell{json ? valid_utf8(state) : printable(state)};
+         }},
+        {"COMM", "command name", false, false, true,
+         [](const Process& p, std::uint64_t, bool json) {
+             return Cell{json ? valid_utf8(p.comm) : printable(p.comm)};
+         }},
+    };
+    return columns;
+}
+
+template <class T>
+std::expected<std::vector<std::string>, std::string> parse_columns_of(
+    const std::vector<ColumnSpec<T>>& specs, std::string_view spec)
+{
+    std::vector<std::string> chosen;
+    if (!spec.empty() && spec.front() == '+') {
+        for (const auto& c : specs)
+            if (c.shown)
+                chosen.emplace_back(c.name);
+        spec.remove_prefix(1);
     }
-    return render_table(columns, rows);
+    std::string known;
+    for (const auto& c : specs)
+        known += std::string(known.empty() ? "" : ",") + c.name;
+    std::size_t begin = 0;
+    for (;;) {
+        const std::size_t comma = std::min(spec.find(',', begin), spec.size());
+        const std::string name = upper(spec.substr(begin, comma - begin));
+        if (name.empty())
+            return std::unexpected("-o: '" + std::string(spec) + "' has an empty column name");
+        if (std::ranges::find(specs, name, [](const auto& c) { return std::string(c.name); }) ==
+            specs.end())
+            return std::unexpected("-o: unknown column '" + name + "' (columns: " + known + ")");
+        if (std::ranges::find(chosen, name) != chosen.end())
+            return std::unexpected("-o: column '" + name + "' is named twice");
+        chosen.push_back(name);
+        if (comma == spec.size())
+            break;
+        begin = comma + 1;
+    }
+    return chosen;
+}
+
+template <class T>
+std::string columns_help_of(const std::vector<ColumnSpec<T>>& specs)
+{
+    std::string text;
+    for (const auto& c : specs)
+        text += fmt::format("  {:<10} {}{}\n", c.name, c.help, c.shown ? "" : " (not shown by default)");
+    return text;
+}
+
+// The table of `items` with the columns `options` chose.
+template <class T>
+std::string render(const std::vector<ColumnSpec<T>>& specs, std::span<const T> items,
+                   std::uint64_t now_ns, const TableOptions& options, const char* json_name,
+                   std::uint64_t (*key)(const T&), std::optional<std::uint64_t> (*parent)(const T&))
+{
+    std::vector<const ColumnSpec<T>*> chosen;
+    if (options.columns.empty()) {
+        for (const auto& c : specs)
+            if (c.shown)
+                chosen.push_back(&c);
+    } else {
+        for (const std::string& name : options.columns) {
+            const auto it = std::ranges::find(specs, name,
+                                              [](const auto& c) { return std::string(c.name); });
+            if (it != specs.end())  // parse_columns() let no unknown one through
+                chosen.push_back(&*it);
+        }
+    }
+    std::vector<Column> columns;
+    for (const auto* c : chosen)
+        columns.push_back({c->name, c->right, c->number});
+    std::vector<Row> rows;
+    for (const T& item : items) {
+        Row row;
+        for (const auto* c : chosen)
+            row.cells.push_back(c->cell(item, now_ns, options.json));
+        row.key = key(item);
+        row.parent = parent(item);
+        rows.push_back(std::move(row));
+    }
+    TableStyle style;
+    style.headings = options.headings;
+    style.raw = options.raw;
+    style.json = options.json;
+    style.compact = options.compact;
+    style.tree = options.tree;
+    style.json_name = json_name;
+    return render_table(columns, rows, style);
+}
+
+}  // namespace
+
+std::expected<std::vector<std::string>, std::string> parse_columns(TableKind kind,
+                                                                 std::string_view spec)
+{
+    return kind == TableKind::list ? parse_columns_of(list_columns(), spec)
+                                   : parse_columns_of(ps_columns(), spec);
+}
+
+std::string columns_help(TableKind kind)
+{
+    return kind == TableKind::list ? columns_help_of(list_columns()) : columns_help_of(ps_columns());
+}
+
+std::string list_text(std::span<const mult::mgmt::Instance> list, std::uint64_t now_ns,
+                      const TableOptions& options)
+{
+    // --tree: an instance below the one it was created in.
+    return render<Instance>(
+        list_columns(), list, now_ns, options, "instances",
+        [](const Instance& i) -> std::uint64_t { return i.id; },
+        [](const Instance& i) -> std::optional<std::uint64_t> {
+            return i.parent_id == 0 ? std::nullopt : std::optional<std::uint64_t>(i.parent_id);
+        });
+}
+
+std::string ps_text(std::span<const mult::mgmt::Process> procs, const TableOptions& options)
+{
+    // --tree: a process below its parent; with --threads, a thread below
+    // its thread group leader.
+    return render<Process>(
+        ps_columns(), procs, 0, options, "processes",
+        [](const Process& p) -> std::uint64_t { return p.pid; },
+        [](const Process& p) -> std::optional<std::uint64_t> {
+            return p.pid != p.tgid ? p.tgid : p.ppid;
+        });
 }
 
 std::string info_text(const mult::mgmt::Info& info)
