@@ -134,8 +134,8 @@ DESTDIR ?=
 install:
 	@scripts/deps.sh build
 	@scripts/build-userland.sh $(BUILD) tools
-	@echo "[install] tools and man pages into $(DESTDIR)$(PREFIX)"
-	@set -o pipefail; for c in runtime man; do \
+	@echo "[install] tools, man pages and shell completion into $(DESTDIR)$(PREFIX)"
+	@set -o pipefail; for c in runtime man completion; do \
 		DESTDIR="$(DESTDIR)" cmake --install $(BUILD)/userland-tools --prefix "$(PREFIX)" \
 			--strip --component $$c | sed 's/^-- /[install] /' || exit 1; \
 	done
