@@ -168,7 +168,10 @@ static int cmd_canary_tree(const char *dir)
 	snprintf(path, sizeof(path), "%s/pids", dir);
 	if (write_file(path, text))
 		return 2;
-	printf("canary: %d processes (3 as root, 3 as uid %d): %s", n, CANARY_UID, text);
+	printf("canary: %d processes (3 as root, 3 as uid %d):", n, CANARY_UID);
+	for (int i = 0; i < n; i++)
+		printf(" %d", pids[i]);
+	printf("\n");
 	/* The trees' parents are our children: leave them to init. */
 	return 0;
 }
@@ -431,15 +434,18 @@ static int hold_instance(int p[2], pid_t *pid)
 	return 0;
 }
 
-/* Nested instances down to @left more levels; exit status 0 if the level
- * below max_depth failed with EUSERS exactly there. */
+/*
+ * Create an instance at @depth (the caller is at @depth - 1), then from
+ * inside it the next one down; 0 if creation succeeded down to @max_depth
+ * and failed with EUSERS exactly one level below.
+ */
 static int nest(int depth, int max_depth)
 {
 	pid_t c = clone3_flags(CLONE_NEWINST, NULL);
 	int status;
 
 	if (c < 0) {
-		if (errno == EUSERS && depth == max_depth)
+		if (errno == EUSERS && depth == max_depth + 1)
 			return 0;
 		printf("limits: clone3 at depth %d (max_depth %d): %s\n", depth,
 		       max_depth, strerror(errno));
