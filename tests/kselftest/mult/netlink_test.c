@@ -1141,16 +1141,22 @@ TEST_F(nl, ps)
 	EXPECT_EQ((long long)in.pid, p[0].ppid);
 	EXPECT_STREQ("nlt-nested", p[0].comm);
 
-	/* Every process gone, the pidfd still holds it: an empty dump. */
+	/*
+	 * Every process gone and reaped: the instance is gone too, though
+	 * the pidfd still holds the first process's struct pid (R7).
+	 */
+	struct mnl_reply err = {};
+
 	close(in.release);
 	in.release = -1;
 	EXPECT_EQ(0, inst_reap(&in, 10000));
 	long end = now_ms() + SETTLE_MS;
 
-	while ((n = do_ps(&self->s, id, NULL, true, p, 16, NULL)) > 0 &&
+	while ((n = do_ps(&self->s, id, NULL, true, p, 16, &err)) >= 0 &&
 	       now_ms() < end)
 		sleep_ms(20);
-	EXPECT_EQ(0, n);
+	EXPECT_EQ(-1, n);
+	EXPECT_EQ(-ENOENT, err.error);
 	close(in.pidfd);
 }
 
@@ -1236,13 +1242,13 @@ TEST_F_TIMEOUT(nl, kill_races_fork_bomb, 120)
 	ASSERT_EQ(SIGKILL, inst_reap(&in, 20000))
 		TH_LOG("the first process did not die");
 
-	/* Nothing survives: no process listed, the instance freed. */
+	/* Nothing survives: the instance is freed, its pidfd still open. */
 	long end = now_ms() + 2 * SETTLE_MS;
 
-	while ((n = do_ps(&self->s, id, NULL, true, p, 64, NULL)) > 0 &&
+	while ((n = do_ps(&self->s, id, NULL, true, p, 64, NULL)) >= 0 &&
 	       now_ms() < end)
 		sleep_ms(50);
-	EXPECT_EQ(0, n);
+	EXPECT_EQ(-1, n);
 	close(in.pidfd);
 	EXPECT_EQ(self->base, wait_nr_instances(self->base, 2 * SETTLE_MS));
 	EXPECT_EQ(0, inst_id(&self->s, in.pid));
