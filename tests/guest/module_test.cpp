@@ -2,13 +2,19 @@
 //
 // The management module fixture (guest_util.hpp: ManagementModuleTest) and
 // what libmult sees of the module once it is loaded.
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
 #include "guest_util.hpp"
 #include "mult/genl.hpp"
+#include "mult/instfork.hpp"
+#include "mult/mgmt.hpp"
 
 namespace mult_guest {
 namespace {
@@ -22,6 +28,42 @@ TEST_F(ManagementModuleFixture, FamilyMultResolvesOnceLoaded)
     ASSERT_TRUE(id) << id.error().message();
     EXPECT_GT(*id, 0);
     EXPECT_TRUE(mult::management_module_loaded());
+}
+
+// A listener that subscribes while events are flowing (issue #15): with the
+// socket already in the "events" group, an event arriving during the
+// look-up of the controller's "notify" group made libnl report that group
+// as "not registered", so `instctl watch` failed right after insmod while
+// instances were being created. Subscribe many times under a stream of
+// created/emptied events.
+TEST_F(ManagementModuleFixture, SubscribesWhileInstancesComeAndGo)
+{
+    std::atomic<bool> stop{false};
+    std::atomic<int> created{0};
+    std::thread churn([&] {
+        while (!stop.load()) {
+            auto child = mult::instfork();
+            if (!child)
+                continue;
+            if (child->in_child())
+                ::_exit(0);
+            int status = 0;
+            ::waitpid(child->pid, &status, 0);
+            ++created;
+        }
+    });
+    int failures = 0;
+    std::string first_failure;
+    for (int i = 0; i < 150; ++i) {
+        auto client = mult::mgmt::Client::connect();
+        auto r = client ? client->subscribe() : std::unexpected(client.error());
+        if (!r && failures++ == 0)
+            first_failure = r.error().message();
+    }
+    stop = true;
+    churn.join();
+    EXPECT_GT(created.load(), 0) << "no instance was created meanwhile: the test tested nothing";
+    EXPECT_EQ(failures, 0) << "first failure: " << first_failure;
 }
 
 TEST(ManagementModuleHelper, LoadIsIdempotentAndNeverClaimsAModuleItDidNotLoad)

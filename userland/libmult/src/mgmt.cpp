@@ -532,18 +532,25 @@ Result<void> Client::subscribe()
     // its permission check: it delivers events to no other socket.
     if (auto info = get_info(); !info)
         return std::unexpected(info.error());
+    // Both groups are resolved before the socket joins either: once it is
+    // in "events", an event (an instance created a moment after the module
+    // was loaded) can arrive in the middle of the next look-up, and libnl's
+    // genl_ctrl_resolve_grp() takes that message for the controller's
+    // answer (a sequence mismatch) and reports the group as missing:
+    // "multicast group 'notify' of generic netlink family 'nlctrl' is not
+    // registered" (issue #15).
     auto events = sock_.resolve_group(kGenlFamilyName, kEventsGroup);
     if (!events)
         return std::unexpected(events.error());
-    if (auto r = sock_.add_membership(*events); !r) {
-        r.error().context = "joining the mult events group";
-        return r;
-    }
     // The controller announces unregistered families here: without it, a
     // listener would wait forever once the module is unloaded.
     auto notify = sock_.resolve_group("nlctrl", "notify");
     if (!notify)
         return std::unexpected(notify.error());
+    if (auto r = sock_.add_membership(*events); !r) {
+        r.error().context = "joining the mult events group";
+        return r;
+    }
     if (auto r = sock_.add_membership(*notify); !r)
         return r;
     // Events come in bursts (an instance tree ending at once); 1 MiB holds
