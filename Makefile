@@ -52,6 +52,9 @@ help:
 	@echo "make userland      build libmult, instfork (host and static guest builds)"
 	@echo "make install       install the tools and man pages (PREFIX=/usr/local, DESTDIR= to stage)"
 	@echo "make install-module  build and install mult_mgmt.ko for the running kernel (MODULE_KDIR=)"
+	@echo "make deb           Debian packages mult-tools and mult-dkms in build/deb (lintian-checked)"
+	@echo "make deb-test      install them into a clean Debian 12 root (mmdebstrap) and try them"
+	@echo "make kernel-deb    the patched kernel as linux-image/-headers packages (bindeb-pkg, ~1 h)"
 	@echo "make selftests     build the kernel's regression selftests and mult's selftests"
 	@echo "make initramfs     assemble the guest image"
 	@echo "make export-patches  export build/linux commits to kernel/patches (developers)"
@@ -162,6 +165,25 @@ install-module:
 	echo "[install] $$dest/mult_mgmt.ko"; \
 	if [ -z "$(DESTDIR)" ]; then depmod -a "$$rel" && echo "[install] depmod -a $$rel: load it with 'modprobe mult_mgmt'"; \
 	else echo "[install] DESTDIR set: run 'depmod -a $$rel' on the target system"; fi
+
+# Debian packages (debian/): mult-tools (tools, man pages, completion) and
+# mult-dkms (the module's source, built by DKMS for kernels with the mult
+# series, skipped for others). deb-test installs them into a clean Debian 12
+# root made by mmdebstrap and tries them there. kernel-deb is the kernel
+# itself, with the kernel's bindeb-pkg on Debian's 6.12 configuration plus
+# CONFIG_MULT=y, for machines that are to run it (README.md).
+.PHONY: deb deb-test kernel-deb
+deb:
+	@scripts/deps.sh deb
+	@scripts/make-deb.sh $(BUILD)
+
+deb-test:
+	@scripts/deps.sh deb
+	@scripts/deb-test.sh $(BUILD)
+
+kernel-deb:
+	@scripts/deps.sh kernel-deb
+	@scripts/kernel-deb.sh $(BUILD)
 
 export-patches:
 	@scripts/export-patches.sh $(KSRC)

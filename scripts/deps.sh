@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian 12 packages the project needs, once: quiet when all are
 # present. Run as root, or with sudo available (only when something is
-# missing). Usage: deps.sh [build|deb|bench]
+# missing). Usage: deps.sh [build|deb|kernel-deb|bench]
 #   build  the userland's build dependencies only: all `make install` needs
 #   deb    build, plus the Debian packaging tools (`make deb`)
+#   kernel-deb  everything, plus Debian's kernel configuration (`make kernel-deb`)
 #   (none) everything: kernel, QEMU guest, tests (`make check` and the rest)
 #   bench  everything, plus what `make bench` plots and compares with
 set -euo pipefail
@@ -29,10 +30,13 @@ build_packages=(
 )
 # `make deb`: dpkg-buildpackage and debhelper; lintian checks the result,
 # mmdebstrap and uidmap make the clean root the packages are tried in.
-deb_packages=(dpkg-dev debhelper fakeroot lintian mmdebstrap uidmap)
+deb_packages=(dpkg-dev debhelper dh-dkms fakeroot lintian mmdebstrap uidmap)
+# `make kernel-deb`: Debian's own configuration of its 6.12 kernel as the base.
+kernel_deb_packages=(linux-config-6.12)
 case "${1:-}" in
 build) packages=("${build_packages[@]}") ;;
 deb) packages=("${build_packages[@]}" "${deb_packages[@]}") ;;
+kernel-deb) packages+=("${build_packages[@]}" "${kernel_deb_packages[@]}") ;;
 *) packages+=("${build_packages[@]}") ;;
 esac
 missing=()
