@@ -20,6 +20,10 @@
 #   MODE: check (run the plan), demo, shell; TIMEOUT 0 means none (shell).
 #   VM_CPUS (default 2): the guest's CPUs; the guest's plan fails if it
 #   brings up fewer. VM_MEM (default 2G): its memory.
+#   Disk-root guests (tests/vm/systemd): INITRD "none" boots without one;
+#   VM_DISKS lists raw images, one virtio disk each (vda, vdb, ...), an
+#   IMAGE:snapshot one left unchanged (QEMU's snapshot=on); VM_APPEND adds
+#   kernel arguments. Unset, nothing changes for the busybox guests.
 set -euo pipefail
 kernel=${1:?usage: run-qemu.sh BZIMAGE INITRD MODE LOGDIR TIMEOUT}
 initrd=${2:?}
@@ -39,13 +43,22 @@ append="console=ttyS0 panic_on_warn=1 panic=-1 oops=panic softlockup_panic=1 mul
 # A shell is for people: only warnings and worse reach its console. The demo
 # keeps the whole boot log in console.log and shows the guest's own lines.
 [ "$mode" = shell ] && append="$append loglevel=4"
+[ -n "${VM_APPEND:-}" ] && append="$append $VM_APPEND"
+extra=()
+[ "$initrd" = none ] || extra+=(-initrd "$initrd")
+for disk in ${VM_DISKS:-}; do
+	case "$disk" in
+	*:snapshot) extra+=(-drive "file=${disk%:snapshot},format=raw,if=virtio,snapshot=on") ;;
+	*) extra+=(-drive "file=$disk,format=raw,if=virtio") ;;
+	esac
+done
 
 # boot ACCEL: one attempt; sets outcome (finished, timeout or silent).
 boot() {
 	local accel=$1 qpid wpid rc started
 	# shellcheck disable=SC2207
 	local qemu=(qemu-system-x86_64 $("$here/accel.sh" --qemu-args "$accel") -m "${VM_MEM:-2G}" -smp "$cpus" -no-reboot
-		-kernel "$kernel" -initrd "$initrd" -append "$append"
+		-kernel "$kernel" "${extra[@]}" -append "$append"
 		-display none -monitor none -nic none)
 	rm -f "$logdir/console.log" "$logdir/.silent"
 	: >"$logdir/results.txt"
