@@ -262,26 +262,36 @@ module)
 	load=$!
 	(while [ ! -e $run/module.stop ]; do instctl list >/dev/null 2>&1; instctl --json ps 1 >/dev/null 2>&1; done) &
 	dumps=$!
-	cycles=0; busy=0; unloaded=0; watch_ok=0; watch_bad=0; watch_stuck=0; events=0
+	cycles=0; busy=0; unloaded=0; watch_ok=0; watch_bad=0; watch_quiet=0; watch_stuck=0; events=0
 	end=$(($(cut -d. -f1 /proc/uptime) + secs))
 	rm -f $run/module.stop
 	while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
 		cycles=$((cycles + 1))
 		module_loaded || insmod $ko || { notok "insmod failed in cycle $cycles"; break; }
-		# Right after insmod: watch must subscribe at once.
+		# Right after insmod, while instances come and go: watch must
+		# subscribe (issue #15: an event arriving during its look-up of
+		# the controller's group made it fail) and then see events.
 		instctl watch >$run/watch.out 2>$run/watch.err &
 		w=$!
-		usleep 300000
-		if grep -q 'not registered\|cannot\|error' $run/watch.err; then
+		i=0
+		while [ ! -s $run/watch.out ] && kill -0 $w 2>/dev/null && [ $i -lt 100 ]; do
+			usleep 50000; i=$((i + 1))
+		done
+		if grep -q 'multicast group' $run/watch.err; then
 			watch_bad=$((watch_bad + 1))
 			echo "# watch after insmod: $(head -1 $run/watch.err)"
-		else
+		elif [ -s $run/watch.out ]; then
 			watch_ok=$((watch_ok + 1))
+		else
+			# No event within 5 s (a slow host): nothing to judge.
+			watch_quiet=$((watch_quiet + 1))
 		fi
 		tries=0
 		until rmmod mult_mgmt 2>/dev/null; do
 			busy=$((busy + 1)); tries=$((tries + 1))
-			[ $tries -ge 200 ] && break
+			# A reference that is never dropped fails the check; a slow
+			# host must not: 30 s of retries.
+			[ $tries -ge 3000 ] && break
 			usleep 10000
 		done
 		module_loaded || unloaded=$((unloaded + 1))
@@ -298,7 +308,7 @@ module)
 	touch $run/module.stop
 	wait $load $dumps
 	load_module
-	echo "# module: $cycles cycles, $unloaded unloads, $busy rmmod EBUSY retries, watch started $watch_ok times ($watch_bad failed to start), $events events seen"
+	echo "# module: $cycles cycles, $unloaded unloads, $busy rmmod EBUSY retries, watch subscribed and saw events $watch_ok times ($watch_bad failed to subscribe, $watch_quiet saw no event within 5 s), $events events seen"
 	[ $unloaded = $cycles ] && ok "module unloaded in each of $cycles cycles" ||
 		notok "module stayed loaded in $((cycles - unloaded)) of $cycles cycles"
 	[ $watch_bad = 0 ] && ok "instctl watch subscribed right after each insmod" ||
