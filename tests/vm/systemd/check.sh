@@ -13,7 +13,7 @@
 set -euo pipefail
 build=${1:?usage: check.sh BUILD_DIR LOGDIR [TIMEOUT]}
 logdir=${2:?}
-tmo=${3:-900}
+tmo=${3:-1500}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../../.." && pwd)
 kernel=${KERNEL:-$build/kernel-debug/arch/x86/boot/bzImage}

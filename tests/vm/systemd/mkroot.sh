@@ -40,7 +40,7 @@ for u in getty@.service serial-getty@.service console-getty.service \
 	systemd-timesyncd.service systemd-logind.service systemd-networkd.service \
 	apt-daily.timer apt-daily-upgrade.timer man-db.timer dpkg-db-backup.timer \
 	e2scrub_all.timer e2scrub_reap.service fstrim.timer systemd-tmpfiles-clean.timer \
-	systemd-random-seed.service systemd-pstore.service systemd-firstboot.service \
+	systemd-pstore.service systemd-firstboot.service \
 	systemd-machine-id-commit.service ldconfig.service systemd-update-utmp.service \
 	systemd-update-utmp-runlevel.service sys-kernel-tracing.mount sys-kernel-config.mount \
 	sys-fs-fuse-connections.mount dev-hugepages.mount dev-mqueue.mount \
@@ -51,6 +51,15 @@ for u in getty@.service serial-getty@.service console-getty.service \
 	systemd-update-done.service; do
 	ln -sf /dev/null "$root/etc/systemd/system/$u"
 done
+# The emulated CPU has no RDRAND and the guest no hardware RNG: without a
+# credited seed, getrandom() (sshd, ssh) blocks for minutes until the
+# kernel's pool is ready. Every boot of the (snapshot) image uses the same
+# seed, which is good enough for a test guest and nothing else.
+head -c 512 /dev/urandom >"$root/var/lib/systemd/random-seed"
+chmod 0600 "$root/var/lib/systemd/random-seed"
+mkdir -p "$root/etc/systemd/system/systemd-random-seed.service.d"
+printf '[Service]\nEnvironment=SYSTEMD_RANDOM_SEED_CREDIT=force\n' \
+	>"$root/etc/systemd/system/systemd-random-seed.service.d/credit.conf"
 # ssh is started by the tests, as a service instance.
 rm -f "$root/etc/systemd/system/multi-user.target.wants/ssh.service" \
 	"$root/etc/systemd/system/sshd.service"
