@@ -36,7 +36,7 @@ export CCACHE_MAXSIZE ?= 10G
 export CCACHE_BASEDIR ?= $(TOP)
 
 .PHONY: bench compare stress help deps kernel headers module userland selftests initramfs demo shell \
-	check check-vm check-pipeline check-host export-patches checkpatch patch-stats check-series clean distclean
+	check check-vm check-pipeline check-host check-systemd export-patches checkpatch patch-stats check-series clean distclean
 
 help:
 	@echo "make demo          boot the patched kernel in QEMU and show instances working"
@@ -100,6 +100,12 @@ check-pipeline: kernel
 
 check-host: userland
 	@scripts/check-host.sh $(BUILD) $(LOGS)/host
+
+# The systemd guest (tests/vm/systemd, docs/service-instances.md): Debian 12
+# with systemd and OpenSSH from mmdebstrap (cached in build/svc), services
+# run as instances. Part of check.
+check-systemd: module userland
+	@tests/vm/systemd/check.sh $(BUILD) $(LOGS)/systemd
 
 check: deps
 	@scripts/check.sh

@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
 	build-essential bc bison flex libelf-dev libssl-dev dwarves kmod cpio rsync
 	ccache python3 gawk file linux-source-6.12
-	qemu-system-x86 busybox-static
+	qemu-system-x86 busybox-static mmdebstrap e2fsprogs
 	cmake g++ libgtest-dev libcli11-dev nlohmann-json3-dev libfmt-dev
 	python3-yaml python3-jsonschema python3-ply python3-git
 	libnl-3-dev libnl-genl-3-dev libcap-dev
