@@ -59,6 +59,8 @@ if [ -f /usr/share/bash-completion/bash_completion ]; then
 	check "instctl ps -o PID" test "$out" = PID
 	out=$(complete_line "instctl kill -s KI" _instctl)
 	check "instctl kill -s KILL" test "$out" = KILL
+	out=$(complete_line "instctl exec -u roo" _instctl)
+	check "instctl exec -u root" grep -qx root <<<"$out"
 	out=$(complete_line "instfork --keep-cap net_raw,sys_ad" _instfork)
 	check "instfork --keep-cap list" test "$out" = net_raw,sys_admin
 	out=$(complete_line "instfork --pr" _instfork)

@@ -140,8 +140,7 @@ TEST(InstctlOptions, ExecChdir)
 
 TEST(InstctlOptions, ExecUsageErrors)
 {
-    expect_usage_error({"exec", "web"}, "instctl exec", "missing command to run");
-    expect_usage_error({"exec", "web", "--"}, "instctl exec", "missing command to run");
+    expect_usage_error({"exec", "-u", "", "web"}, "instctl exec", "--user: the user must not be empty");
     expect_usage_error({"exec", "--", "ls"}, "instctl exec", "missing instance (its id or its name)");
     expect_usage_error({"exec", "web", "--", ""}, "instctl exec", "command name must not be empty");
     expect_usage_error({"exec", "--chdir", "", "web", "ls"}, "instctl exec",
@@ -232,8 +231,8 @@ TEST(InstctlOptions, EachCommandHasCompleteHelp)
                 "--threads", "COMM", "-n,--noheadings", "Examples:"}},
         {"kill", {"Usage: instctl kill [-s SIG | -SIG] ID|NAME|--all", "-s,--signal", "default is TERM", "Examples:"}},
         {"exec",
-         {"Usage: instctl exec [--chdir DIR] ID|NAME [--] CMD [ARGS...]", "--chdir", "125", "126",
-          "127", "Examples:"}},
+         {"Usage: instctl exec [--chdir DIR] [-u USER] [-l] ID|NAME [[--] CMD [ARGS...]]", "--chdir",
+          "-u,--user", "-l,--login", "login shell", "125", "126", "127", "Examples:"}},
         {"watch", {"Usage: instctl [--json] watch [--count N]", "--count", "emptied", "Examples:"}},
         {"info", {"Usage: instctl [--json] info", "events dropped", "Example:"}},
         {"name", {"Usage: instctl name ID|NAME NEWNAME", "NEWNAME", "digits", "Examples:"}},

@@ -60,7 +60,8 @@ _instctl()
         if [[ -n $skip ]]; then skip=; continue; fi
         case ${words[i]} in
         --) break ;;
-        -o | --output | -s | --signal | --timeout | --count | --chdir | --name | --keep-cap | --drop-cap)
+        -o | --output | -s | --signal | --timeout | --count | --chdir | -u | --user | --name | \
+            --keep-cap | --drop-cap)
             skip=1 ;;
         -*) ;;
         *) ((operands++)) ;;
@@ -110,7 +111,8 @@ _instctl()
             local start=${dashdash:-$cword}
             if [[ -z $dashdash ]]; then
                 for ((i = cmd_at + 1; i < cword; i++)); do
-                    [[ ${words[i]} != -* && ${words[i - 1]} != --chdir ]] && start=$((i + 1)) && break
+                    [[ ${words[i]} != -* && ${words[i - 1]} != @(--chdir|-u|--user) ]] &&
+                        start=$((i + 1)) && break
                 done
             else
                 start=$((dashdash + 1))
@@ -120,9 +122,10 @@ _instctl()
         fi
         case $prev in
         --chdir) _filedir -d; return ;;
+        -u | --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '--chdir --help' -- "$cur"))
+            COMPREPLY=($(compgen -W '--chdir -u --user -l --login --help' -- "$cur"))
         else
             COMPREPLY=($(compgen -W "$(_instctl_instances)" -- "$cur"))
         fi

@@ -14,6 +14,7 @@
 
 #include <cerrno>
 #include <ostream>
+#include <unistd.h>
 
 #include "commands.hpp"
 #include "mult/instfork.hpp"
@@ -56,6 +57,31 @@ std::optional<std::string> verify_joined(mult::Launch& launch, std::uint32_t tar
     return problem;
 }
 
+std::expected<mult::CommandSpec, std::string> exec_command(
+    const Options& opts, const std::vector<std::string>& environment, const FindAccount& find)
+{
+    mult::CommandSpec spec{opts.argv, environment, opts.chdir, {}};
+    if (!opts.user && !opts.login && !opts.argv.empty())
+        return spec;
+    auto account = find(opts.user);
+    if (!account)
+        return std::unexpected(account.error().message());
+    if (spec.argv.empty())
+        spec.argv = {account->shell, "-l"};
+    if (opts.user)
+        spec.run_as = mult::RunAs{account->name, account->uid, account->gid, account->groups};
+    if (opts.login) {
+        std::optional<std::string> term;
+        for (const std::string& kv : environment)
+            if (kv.starts_with("TERM="))
+                term = kv.substr(5);
+        spec.envp = mult::login_environment(*account, term);
+        if (!spec.chdir)
+            spec.chdir = account->home;
+    }
+    return spec;
+}
+
 int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
 {
     auto client = mult::mgmt::Client::connect();
@@ -69,12 +95,20 @@ int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
         return fail(err, error_message(target.error(), Stage::request));
     const std::uint32_t id = target->id;
 
+    // The account is the machine's (instances share its files): -u and
+    // the login shell are looked up before anything is started.
+    auto command = exec_command(opts, mult::current_environment(),
+                                [](const std::optional<std::string>& user) {
+                                    return user ? mult::find_account(*user)
+                                                : mult::find_account(::getuid());
+                                });
+    if (!command)
+        return fail(err, command.error());
+
     mult::SignalFd relay(mult::kForwardedSignals);
     if (auto r = relay.open(); !r)
         return fail(err, r.error().message());
-    auto launch = mult::Launch::prepare(
-        mult::CommandSpec{opts.argv, mult::current_environment(), opts.chdir, {}},
-        relay.saved_mask(), /*hold=*/true);
+    auto launch = mult::Launch::prepare(std::move(*command), relay.saved_mask(), /*hold=*/true);
     if (!launch)
         return fail(err, launch.error().message());
 

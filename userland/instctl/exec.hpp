@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <expected>
 #include <functional>
 #include <optional>
 #include <string>
@@ -20,6 +21,8 @@
 #include "mult/error.hpp"
 #include "mult/mgmt.hpp"
 #include "mult/supervise.hpp"
+#include "mult/user.hpp"
+#include "options.hpp"
 
 namespace instctl {
 
@@ -38,5 +41,18 @@ using GetByPidfd = std::function<mult::Result<mult::mgmt::Instance>(int pidfd)>;
 // and reaped without running anything, and the message says why.
 [[nodiscard]] std::optional<std::string> verify_joined(mult::Launch& launch, std::uint32_t target,
                                                        const GetByPidfd& get);
+
+// The account -u names (nullopt: the caller's), mult::find_account() in
+// production.
+using FindAccount = std::function<mult::Result<mult::Account>(const std::optional<std::string>& user)>;
+
+// What exec runs, jexec's way: opts.argv, or without one the account's
+// login shell ("SHELL -l"); as opts.user (-u); in `environment`, or with -l
+// a login's clean one (mult::login_environment(), TERM kept from
+// `environment`), started in the account's home unless --chdir says
+// otherwise. The account is only looked up when -u, -l or the shell need
+// it. The error is a message for people.
+[[nodiscard]] std::expected<mult::CommandSpec, std::string> exec_command(
+    const Options& opts, const std::vector<std::string>& environment, const FindAccount& find);
 
 }  // namespace instctl

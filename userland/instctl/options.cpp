@@ -99,7 +99,7 @@ constexpr std::array<SubcommandText, 9> kSubcommands{{
      "  instctl stop web\n"
      "  instctl stop --timeout 30 3\n"
      "  instctl stop --all --timeout 5\n"},
-    {"exec", "instctl exec [--chdir DIR] ID|NAME [--] CMD [ARGS...]",
+    {"exec", "instctl exec [--chdir DIR] [-u USER] [-l] ID|NAME [[--] CMD [ARGS...]]",
      "Run a command inside a running instance (like jexec).",
      "The command joins the instance as a member: a new session without a\n"
      "controlling terminal, not traced, a subreaper for what it starts. It\n"
@@ -109,6 +109,11 @@ constexpr std::array<SubcommandText, 9> kSubcommands{{
      "If the instance ends before the command's process is created, the\n"
      "kernel refuses to create it and nothing runs; and the command runs only\n"
      "once instctl has checked that its process is in the instance.\n"
+     "Without CMD, the user's login shell runs (its passwd entry's, with -l).\n"
+     "-u USER runs it as USER (a name or uid of the machine's /etc/passwd, with\n"
+     "the groups of /etc/group); -l gives it a clean environment (HOME, SHELL,\n"
+     "USER, LOGNAME, PATH and the caller's TERM) and starts it in HOME, as a\n"
+     "login would.\n"
      "\n"
      "Exit status: the command's (128+N if signal N killed it), 2 for a usage\n"
      "error, 125 if instctl failed (no such instance, instance ending or ended,\n"
@@ -117,6 +122,7 @@ constexpr std::array<SubcommandText, 9> kSubcommands{{
      "\n"
      "Examples:\n"
      "  instctl exec web -- sh\n"
+     "  instctl exec -l -u www-data web\n"
      "  instctl exec --chdir /srv 3 -- ls -l\n"},
     {"watch", "instctl [--json] watch [--count N]",
      "Print instances as they are created and emptied, until SIGINT or SIGTERM.",
@@ -193,6 +199,8 @@ public:
 };
 
 struct Raw {
+    std::string user;  // exec -u
+    bool login = false;  // exec -l
     bool json = false;
     bool version = false;
     std::string instance;
@@ -314,6 +322,9 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     CLI::App* exec = sub("exec");
     exec->add_option("--chdir", raw.chdir, "Change to DIR in the instance before running CMD")
         ->type_name("DIR");
+    exec->add_option("-u,--user", raw.user, "Run CMD as USER (name or uid)")->type_name("USER");
+    exec->add_flag("-l,--login", raw.login,
+                   "Clean environment of a login (HOME, SHELL, USER, PATH, TERM), in HOME");
     instance(exec);
 
     CLI::App* watch = sub("watch");
@@ -347,7 +358,8 @@ std::size_t find_exec_command(std::span<const std::string> args, std::size_t exe
         }
         if (looks_like_option(arg)) {
             // --chdir is exec's only option with a separate value.
-            if (arg == "--chdir" && i + 1 < args.size() && args[i + 1] != "--")
+            if ((arg == "--chdir" || arg == "-u" || arg == "--user") && i + 1 < args.size() &&
+                args[i + 1] != "--")
                 ++i;
             continue;
         }
@@ -568,11 +580,15 @@ std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string
             opts.chdir = raw.chdir;
         else if (app->get_subcommand("exec")->count("--chdir") > 0)
             return usage_error("--chdir: the directory must not be empty");
+        if (app->get_subcommand("exec")->count("--user") > 0) {
+            if (raw.user.empty())
+                return usage_error("--user: the user must not be empty");
+            opts.user = raw.user;
+        }
+        opts.login = raw.login;
+        // No command: the user's login shell (run_exec).
         opts.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(command_at), args.end());
-        if (opts.argv.empty())
-            return usage_error(std::string("missing command to run\nUsage: ") +
-                               find_subcommand("exec")->usage);
-        if (opts.argv.front().empty())
+        if (!opts.argv.empty() && opts.argv.front().empty())
             return usage_error("the command name must not be empty");
         break;
     case Command::watch:

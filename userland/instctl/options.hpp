@@ -31,7 +31,9 @@ struct Options {
     TableOptions table;                    // list, ps: -o, -n, -r, -J, --tree
     int signal = SIGTERM;                  // kill -s
     std::optional<std::string> chdir;      // exec --chdir
-    std::vector<std::string> argv;         // exec: the command (never empty)
+    std::vector<std::string> argv;         // exec: the command (empty: a login shell)
+    std::optional<std::string> user;       // exec -u
+    bool login = false;                    // exec -l
     std::optional<std::uint64_t> count;    // watch --count (1 or more)
     std::string new_name;                  // name
     bool all = false;                      // kill, stop --all (instead of an instance)

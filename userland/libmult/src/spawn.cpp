@@ -9,6 +9,7 @@
 #include <climits>
 #include <cstring>
 #include <type_traits>
+#include <grp.h>
 #include <unistd.h>
 
 #include "mult/fd.hpp"
@@ -81,6 +82,7 @@ ChildPlan make_child_plan(const CommandSpec& spec, const sigset_t& sigmask, int 
     plan.pass_fds = spec.pass_fds;
     plan.chdir = spec.chdir;
     plan.drop_caps = spec.drop_caps;
+    plan.run_as = spec.run_as;
     plan.argv = CStringArray(spec.argv);
     plan.envp = CStringArray(spec.envp);
     plan.sigmask = sigmask;
@@ -100,6 +102,15 @@ void run_child(const ChildPlan& plan) noexcept
     for (const int fd : plan.pass_fds)
         if (const int err = async_safe::set_cloexec(fd, false); err != 0)
             report_and_exit(report, ChildStage::pass_fd, err, fd);
+
+    // Groups first and the uid last: each step needs the privilege the
+    // next one gives up.
+    if (plan.run_as) {
+        const RunAs& as = *plan.run_as;
+        if (::setgroups(as.groups.size(), as.groups.data()) != 0 || ::setgid(as.gid) != 0 ||
+            ::setuid(as.uid) != 0)
+            report_and_exit(report, ChildStage::user, errno);
+    }
 
     if (plan.chdir && ::chdir(plan.chdir->c_str()) != 0)
         report_and_exit(report, ChildStage::chdir, errno);
@@ -162,6 +173,10 @@ std::string describe(const ChildFailure& failure, const CommandSpec& spec)
         return "cannot pass fd " + std::to_string(failure.fd) + ": " + reason;
     case ChildStage::chdir:
         return "cannot change directory to '" + spec.chdir.value_or("") + "': " + reason;
+    case ChildStage::user:
+        return "cannot run as user '" + (spec.run_as ? spec.run_as->name : std::string()) +
+               "' (uid " + (spec.run_as ? std::to_string(spec.run_as->uid) : std::string("?")) +
+               "): " + reason;
     case ChildStage::capabilities:
         if (failure.cap < 0)
             return "cannot drop capabilities from the effective, permitted and inheritable sets: " +

@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "mult/capabilities.hpp"
@@ -59,6 +60,16 @@ private:
 [[nodiscard]] std::vector<std::string> current_environment();
 
 // What to run in the child.
+// Who the command runs as (instctl exec -u): the child takes these ids
+// before chdir, so that the directory is entered with the user's rights.
+struct RunAs {
+    std::string name;           // for messages
+    uid_t uid = 0;
+    gid_t gid = 0;
+    std::vector<gid_t> groups;  // the supplementary groups (setgroups)
+    friend bool operator==(const RunAs&, const RunAs&) = default;
+};
+
 struct CommandSpec {
     std::vector<std::string> argv;       // never empty; argv[0] is searched in envp's PATH
     std::vector<std::string> envp;
@@ -67,6 +78,7 @@ struct CommandSpec {
     // Taken out of every capability set, the bounding set first, just
     // before execve() (instfork's defaults and --keep-cap/--drop-cap).
     caps::Set drop_caps = caps::kNone;
+    std::optional<RunAs> run_as = std::nullopt;  // setgroups, setgid, setuid
 };
 
 enum class ChildStage : int {
@@ -75,6 +87,7 @@ enum class ChildStage : int {
     chdir = 3,      // chdir failed
     exec = 4,       // execvp failed
     capabilities = 5,  // dropping CommandSpec::drop_caps failed (before exec)
+    user = 6,          // taking CommandSpec::run_as's ids failed
 };
 
 // What travels through the report pipe: trivially copyable, one write(),
@@ -92,6 +105,7 @@ struct ChildPlan {
     std::vector<int> pass_fds;          // FD_CLOEXEC cleared
     std::optional<std::string> chdir;
     caps::Set drop_caps = caps::kNone;
+    std::optional<RunAs> run_as;
     CStringArray argv;
     CStringArray envp;
     sigset_t sigmask{};                 // the mask to give the command
@@ -111,7 +125,7 @@ struct ChildPlan {
                                         int report_fd);
 
 // Runs in the child: wait until released (if held), close fds, un-CLOEXEC
-// the passed ones, chdir, drop capabilities, restore the signal mask,
+// the passed ones, take run_as's ids, chdir, drop capabilities, restore the signal mask,
 // install the environment, execvp. Never returns: on failure it reports and
 // _exit()s (127 after exec, 125 before). A held child whose parent gives up (closes the hold
 // pipe without releasing) _exit()s with 125 without running anything.
