@@ -231,12 +231,14 @@ void InitSupervisor::finish(const std::optional<std::string>& name)
     if (!client)
         return;
     // The reaper has exited, so the kernel is killing what was left (R7);
-    // that takes a moment, and the name is taken until the instance is
-    // gone.
+    // that takes a moment, and the name stays taken until the instance is
+    // freed, which is after its last process (and the last reference to
+    // it) has gone: wait for the name to be unknown, not for the count of
+    // processes to reach 0.
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     while (std::chrono::steady_clock::now() < deadline) {
         auto inst = client->get(*name);
-        if (!inst || inst->nr_processes == 0)
+        if (!inst)
             return;
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
