@@ -17,6 +17,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "../common/cli_messages.hpp"
+
 #include "mult/mgmt.hpp"
 #include "mult/version.hpp"
 
@@ -111,8 +113,9 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     app->option_defaults()->disable_flag_override();
 
     app->add_option("--name", raw.name,
-                    "Name the instance (1-31 of A-Z a-z 0-9 . _ -, not only digits; needs the\n"
-                    "management module mult_mgmt.ko). cmd starts once the name is set")
+                    "Name the instance (1-31 of A-Z a-z 0-9 . _ -, not only digits, not\n"
+                    "starting with - or .; not one another instance has; needs the management\n"
+                    "module mult_mgmt.ko). cmd starts once the name is set")
         ->type_name("NAME");
     app->add_option("--chdir", raw.chdir, "Change to DIR in the instance before running cmd")
         ->type_name("DIR");
@@ -320,7 +323,7 @@ std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string>
     } catch (const CLI::CallForHelp&) {
         return std::unexpected(EarlyExit{0, app->help(), {}});
     } catch (const CLI::ParseError& e) {
-        return std::unexpected(usage_error(e.what()));
+        return std::unexpected(usage_error(mult::cli::own_words(e)));
     }
 
     if (raw.version)

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,10 @@ struct Module {
     std::function<mult::Result<void>(pid_t pid, int pidfd, const std::string& name)> set_name;
     // --print-id, --detach: the id of the instance.
     std::function<mult::Result<std::uint32_t>(int pidfd)> instance_id;
+    // --name, before the child exists: the id of the live instance that
+    // has `name` already, nullopt if none. Empty: not checked.
+    std::function<mult::Result<std::optional<std::uint32_t>>(const std::string& name)> name_owner =
+        {};
 };
 
 // What run() needs from the outside world, replaceable by the tests.
@@ -55,8 +60,10 @@ struct Hooks {
 // signal mask before returning.
 //
 // The child is held before it runs anything while instfork talks to the
-// module about its instance: with --name until the instance is named (if
-// naming fails the child is killed and reaped, and run() returns 125);
+// module about its instance: with --name until the instance is named (a
+// name another instance has is refused before the child is created; if
+// naming fails all the same, the child is killed and reaped, and run()
+// returns 125);
 // with --print-id or --detach, when the module is loaded, until the
 // instance id is known. --print-id writes "instance ID, first process pid
 // PID" on `err`; --detach writes "PID ID" (or "PID" alone when the id is
