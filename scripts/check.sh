@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make check: the guest run (mult selftests, the kernel regression suites in
 # the root instance and inside an instance, debug kernel), the pipeline's
-# self-tests, the host tests, then one closing line with the totals. Exits
+# self-tests, the host tests, the systemd guest (services as instances,
+# tests/vm/systemd), then one closing line with the totals. Exits
 # non-zero if anything failed.
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
