@@ -240,8 +240,10 @@ static void join(void)
 	status = reap(c);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
 		COUNT(C->join_ok);
-	} else if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
-		COUNT(C->join_ok);	/* joined, then killed with its instance */
+	} else if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGKILL ||
+					   WTERMSIG(status) == SIGTERM)) {
+		/* joined, then killed with its instance or by a racing stop */
+		COUNT(C->join_ok);
 	} else {
 		COUNT(C->join_bad);
 		error_once("joined child: status 0x%x", status);

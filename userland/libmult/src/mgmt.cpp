@@ -553,6 +553,17 @@ Result<void> Client::subscribe()
     }
     if (auto r = sock_.add_membership(*notify); !r)
         return r;
+    // An unload between the look-ups above and the joins announced itself
+    // before this socket listened: check, on a fresh socket so that no
+    // event is taken for the answer, that the family is still the one it
+    // joined (stress module stage: a watch started as rmmod ran waited
+    // forever).
+    auto again = resolve_genl_family(kGenlFamilyName);
+    if (!again)
+        return std::unexpected(again.error());
+    if (*again != family_)
+        return std::unexpected(Error{ENOENT, "subscribing to mult events",
+                                     "the management module was reloaded meanwhile"});
     // Events come in bursts (an instance tree ending at once); 1 MiB holds
     // thousands of them.
     if (auto r = sock_.set_receive_buffer(1 << 20); !r)
