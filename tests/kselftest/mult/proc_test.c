@@ -3,7 +3,9 @@
  * mult R2: enumeration stays inside the viewer's instance.
  *
  * - readdir of /proc lists only the viewer's instance (and its own
- *   children: the creator sees the first process, nothing deeper);
+ *   children: the creator sees the first process, nothing deeper), in
+ *   ascending order, following forks and reaps (inside an instance it is
+ *   read from the instance's index of its pids, not the machine's table);
  * - /proc/<pid> of a hidden process is ENOENT, also when another viewer
  *   has just looked the dentry up (cached dentries), and a failed lookup
  *   does not hide the process from those who may see it;
@@ -160,6 +162,70 @@ TEST_F(proc, readdir_root_sibling)
 	EXPECT_LISTED(pids, n, self->pid[F], false, "S", "first process F");
 	EXPECT_LISTED(pids, n, self->pid[G], false, "S", "member G");
 	EXPECT_LISTED(pids, n, self->pid[N], false, "S", "nested N");
+}
+
+/*
+ * In the caller: a children that block; /proc listed; the even half
+ * killed and reaped; listed again. Each listing must be ascending (readdir
+ * order follows pid numbers, from the instance's index inside one). The
+ * two counts come back as n1 * 10000 + n2, or -1 (logged).
+ */
+MULT_OP(op_fork_list_reap)
+{
+	static long pids[MAX_PIDS];
+	pid_t kids[1000];
+	long n1, n2 = -1;
+	int i;
+
+	if (a > 1000)
+		return -1;
+	for (i = 0; i < a; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0)
+			break;
+		if (kids[i] == 0) {
+			pause();
+			_exit(0);
+		}
+	}
+	n1 = i == a ? mult_proc_pids(pids, MAX_PIDS) : -1;
+	for (int j = 1; j < n1; j++)
+		if (pids[j - 1] >= pids[j]) {
+			mult_log("/proc not ascending: %ld then %ld",
+				 pids[j - 1], pids[j]);
+			n1 = -1;
+		}
+	for (int j = 0; j < i; j += 2) {
+		kill(kids[j], SIGKILL);
+		waitpid(kids[j], NULL, 0);
+	}
+	if (n1 >= 0)
+		n2 = mult_proc_pids(pids, MAX_PIDS);
+	for (int j = 0; j < i; j++)
+		if (j % 2 == 0 ? mult_pids_contain(pids, n2, kids[j]) :
+				 !mult_pids_contain(pids, n2, kids[j])) {
+			mult_log("/proc %s reaped child %d",
+				 j % 2 ? "lacks un" : "shows", kids[j]);
+			n2 = -1;
+		}
+	for (int j = 1; j < i; j += 2) {
+		kill(kids[j], SIGKILL);
+		waitpid(kids[j], NULL, 0);
+	}
+	return n1 < 0 || n2 < 0 ? -1 : n1 * 10000 + n2;
+}
+
+/* Members come and go: the listing follows, in every instance alike. */
+TEST_F(proc, readdir_follows_forks_and_reaps)
+{
+	struct mult_res r;
+
+	r = mult_call(&self->tree, F, op_fork_list_reap, 300, 0, 0);
+	EXPECT_EQ(304 * 10000 + 154, r.ret);
+	r = mult_call(&self->tree, G, op_fork_list_reap, 300, 0, 0);
+	EXPECT_EQ(303 * 10000 + 153, r.ret);
+	r = mult_call(&self->tree, N, op_fork_list_reap, 100, 0, 0);
+	EXPECT_EQ(102 * 10000 + 52, r.ret);
 }
 
 static void expect_stat(struct __test_metadata *_metadata,
