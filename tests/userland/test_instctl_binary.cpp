@@ -77,3 +77,14 @@ TEST(InstctlBinary, HelpAndVersion)
     r = instctl_run({"--version"});
     EXPECT_EQ(r.out, std::string("instctl (mult) ") + mult::kVersion + "\n");
 }
+
+TEST(InstctlBinary, ExecTtyWithoutATerminalIsAUsageError)
+{
+    // stdin is /dev/null here: -t is refused before the module is asked.
+    const auto r = instctl_run({"exec", "-t", "web", "--", "/bin/true"});
+    EXPECT_EQ(r.status, mult::ExitStatus::exited(2));
+    EXPECT_EQ(r.err, "instctl exec: -t needs a terminal on stdin, and stdin is not one (without -t "
+                     "the command gets stdin, stdout and stderr as they are)\nTry 'instctl exec "
+                     "--help' for more information.\n");
+    EXPECT_EQ(r.out, "");
+}

@@ -138,6 +138,22 @@ TEST(InstctlOptions, ExecChdir)
     }
 }
 
+TEST(InstctlOptions, ExecTty)
+{
+    EXPECT_FALSE(parse_ok({"exec", "web", "--", "sh"}).tty);
+    for (const Args& args : {Args{"exec", "-t", "web", "--", "sh"}, Args{"exec", "--tty", "web"},
+                             Args{"exec", "web", "-t", "--", "sh"},
+                             Args{"exec", "-t", "-l", "-u", "www-data", "web"}}) {
+        const Options o = parse_ok(args);
+        EXPECT_TRUE(o.tty);
+        EXPECT_EQ(o.instance, kWeb);
+    }
+    // After the command, -t is the command's.
+    const Options o = parse_ok({"exec", "web", "top", "-t"});
+    EXPECT_FALSE(o.tty);
+    EXPECT_EQ(o.argv, (Args{"top", "-t"}));
+}
+
 TEST(InstctlOptions, ExecUsageErrors)
 {
     expect_usage_error({"exec", "-u", "", "web"}, "instctl exec", "--user: the user must not be empty");
@@ -231,8 +247,8 @@ TEST(InstctlOptions, EachCommandHasCompleteHelp)
                 "--threads", "COMM", "-n,--noheadings", "Examples:"}},
         {"kill", {"Usage: instctl kill [-s SIG | -SIG] ID|NAME|--all", "-s,--signal", "default is TERM", "Examples:"}},
         {"exec",
-         {"Usage: instctl exec [--chdir DIR] [-u USER] [-l] ID|NAME [[--] CMD [ARGS...]]", "--chdir",
-          "-u,--user", "-l,--login", "login shell", "125", "126", "127", "Examples:"}},
+         {"Usage: instctl exec [-t] [--chdir DIR] [-u USER] [-l] ID|NAME [[--] CMD [ARGS...]]",
+          "--chdir", "-u,--user", "-l,--login", "-t,--tty", "pseudo-terminal", "login shell", "125", "126", "127", "Examples:"}},
         {"watch", {"Usage: instctl [--json] watch [--count N]", "--count", "emptied", "Examples:"}},
         {"info", {"Usage: instctl [--json] info", "events dropped", "Example:"}},
         {"name", {"Usage: instctl name ID|NAME NEWNAME", "NEWNAME", "digits", "Examples:"}},

@@ -97,3 +97,14 @@ TEST(InstforkBinary, NameWithoutModule)
         EXPECT_EQ(r.err, "instfork: --name needs the mult management module (mult_mgmt.ko); it "
                          "is not loaded\n");
 }
+
+TEST(InstforkBinary, TtyWithoutATerminalIsAUsageError)
+{
+    // stdin is /dev/null here; said before the kernel is probed.
+    const auto r = instfork_run({"-t", "--", "/bin/true"});
+    EXPECT_EQ(r.status, mult::ExitStatus::exited(2));
+    EXPECT_EQ(r.err, "instfork: -t needs a terminal on stdin, and stdin is not one (without -t the "
+                     "command gets stdin, stdout and stderr as they are)\nTry 'instfork --help' "
+                     "for more information.\n");
+    EXPECT_EQ(r.out, "");
+}

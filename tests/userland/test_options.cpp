@@ -5,6 +5,7 @@
 
 #include "mult/version.hpp"
 #include "options.hpp"
+#include "runner.hpp"
 
 using instfork::Config;
 using instfork::EnvAssignment;
@@ -378,4 +379,44 @@ TEST(Options, HelpDescribesPidsMax)
     const auto e = parse_fail({"--help"});
     EXPECT_NE(e.out.find("--pids-max N"), std::string::npos) << e.out;
     EXPECT_NE(e.out.find("pids cgroup"), std::string::npos) << e.out;
+}
+
+TEST(Options, Tty)
+{
+    EXPECT_FALSE(parse_ok({"--", "sh"}).tty);
+    for (const Args& args : {Args{"-t", "--", "sh"}, Args{"--tty", "sh"},
+                             Args{"--name", "web", "-t", "sh", "-i"}}) {
+        const Config c = parse_ok(args);
+        EXPECT_TRUE(c.tty);
+        EXPECT_EQ(c.command.front(), "sh");
+    }
+    // After the command, -t is the command's.
+    const Config c = parse_ok({"sh", "-t"});
+    EXPECT_FALSE(c.tty);
+    EXPECT_EQ(c.command, (Args{"sh", "-t"}));
+}
+
+TEST(Options, TtyUsageErrors)
+{
+    expect_usage_error({"-t", "--detach", "--", "sh"}, "-t cannot be combined with --detach");
+    expect_usage_error({"--tty", "--init", "--", "sh"}, "-t cannot be combined with --init");
+    expect_usage_error({"--tty=1", "sh"}, "option '--tty' does not take a value");
+}
+
+TEST(Options, HelpDescribesTty)
+{
+    const auto e = parse_fail({"--help"});
+    EXPECT_EQ(e.code, 0);
+    EXPECT_NE(e.out.find("-t,--tty"), std::string::npos) << e.out;
+    EXPECT_NE(e.out.find("pseudo-terminal"), std::string::npos);
+}
+
+TEST(Options, TtyNeedsATerminalOnStdin)
+{
+    const Config c = parse_ok({"-t", "sh"});
+    const auto problem = instfork::tty_problem(c, false);
+    ASSERT_TRUE(problem);
+    EXPECT_NE(problem->find("-t needs a terminal on stdin"), std::string::npos) << *problem;
+    EXPECT_FALSE(instfork::tty_problem(c, true));
+    EXPECT_FALSE(instfork::tty_problem(parse_ok({"sh"}), false));
 }

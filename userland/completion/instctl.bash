@@ -125,7 +125,7 @@ _instctl()
         -u | --user) COMPREPLY=($(compgen -u -- "$cur")); return ;;
         esac
         if [[ $cur == -* ]]; then
-            COMPREPLY=($(compgen -W '--chdir -u --user -l --login --help' -- "$cur"))
+            COMPREPLY=($(compgen -W '--chdir -u --user -l --login -t --tty --help' -- "$cur"))
         else
             COMPREPLY=($(compgen -W "$(_instctl_instances)" -- "$cur"))
         fi

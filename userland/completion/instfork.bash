@@ -46,7 +46,7 @@ _instfork()
 
     if [[ $cur == -* ]]; then
         COMPREPLY=($(compgen -W '--name --chdir --env --clear-env --pass-fd --detach --print-id
-            --keep-cap --drop-cap --pids-max --init --forking --version --help --' -- "$cur"))
+            --keep-cap --drop-cap --pids-max --init --forking -t --tty --version --help --' -- "$cur"))
     else
         _command_offset "$cword"
     fi

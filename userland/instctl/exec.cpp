@@ -9,7 +9,7 @@
 // created held, and it runs the command only once get with its pidfd has
 // confirmed that it is in that instance (exec.hpp). Everything else (fds,
 // chdir, signal relay, waiting, exit status) is mult::Launch, shared with
-// instfork.
+// instfork; -t adds mult::PtySession (a pty, raw mode, the relay).
 #include "exec.hpp"
 
 #include <cerrno>
@@ -19,6 +19,7 @@
 #include "commands.hpp"
 #include "mult/instfork.hpp"
 #include "mult/kernel.hpp"
+#include "mult/pty.hpp"
 
 namespace instctl {
 namespace {
@@ -35,6 +36,14 @@ std::string instance(std::uint32_t id)
 }
 
 }  // namespace
+
+std::optional<std::string> tty_problem(bool stdin_is_terminal)
+{
+    if (stdin_is_terminal)
+        return std::nullopt;
+    return "-t needs a terminal on stdin, and stdin is not one (without -t the command gets "
+           "stdin, stdout and stderr as they are)";
+}
 
 std::optional<std::string> join_problem(std::uint32_t target,
                                         const mult::Result<mult::mgmt::Instance>& landed)
@@ -84,6 +93,16 @@ std::expected<mult::CommandSpec, std::string> exec_command(
 
 int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
 {
+    // -t without a terminal: said before anything else is asked or opened.
+    if (opts.tty) {
+        if (auto problem = tty_problem(::isatty(STDIN_FILENO) != 0)) {
+            // In the voice of a usage error, whose status it has.
+            err << "instctl exec: " << *problem
+                << "\nTry 'instctl exec --help' for more information.\n" << std::flush;
+            return kExitUsage;
+        }
+    }
+
     auto client = mult::mgmt::Client::connect();
     if (!client)
         return fail(err, error_message(client.error(), Stage::connect));
@@ -104,6 +123,25 @@ int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
                                 });
     if (!command)
         return fail(err, command.error());
+
+    // -t: the pty before the child, which takes its slave as its terminal
+    // once it is in the instance (a terminal nobody controls yet: the
+    // kernel's rule against taking another instance's terminal allows it).
+    std::optional<mult::PtySession> pty;
+    if (opts.tty) {
+        auto opened = mult::PtySession::open(STDIN_FILENO, STDOUT_FILENO);
+        if (!opened)
+            return fail(err, "-t: " + opened.error().message());
+        pty.emplace(std::move(*opened));
+        command->terminal_fd = pty->slave();
+        // The user's terminal, as a login's would be (ssh, login(1)).
+        const auto keep_group = static_cast<gid_t>(-1);
+        if (command->run_as && ::fchown(pty->slave(), command->run_as->uid, keep_group) != 0) {
+            const int e = errno;
+            return fail(err, "-t: cannot give the pseudo-terminal to user '" +
+                                 command->run_as->name + "': " + mult::errno_string(e));
+        }
+    }
 
     mult::SignalFd relay(mult::kForwardedSignals);
     if (auto r = relay.open(); !r)
@@ -138,10 +176,26 @@ int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
         return fail(err, *problem);
     if (auto r = launch->release(); !r)
         return fail(err, r.error().message());
+    // The command runs: the terminal goes raw only now, so that every
+    // message before this point reads as usual. Should that fail, the relay
+    // goes on with the terminal as it is (^C then reaches instctl, which
+    // relays SIGINT to the command's process, as without -t).
+    if (pty) {
+        if (auto r = pty->start(); !r)
+            err << "instctl: exec: warning: -t: " << r.error().message()
+                << "; the terminal is relayed in its own mode\n" << std::flush;
+    }
 
-    auto outcome = launch->supervise(&relay, false, [&err](const mult::Error& e) {
-        err << "instctl: exec: " << e.message() << '\n' << std::flush;
-    });
+    auto outcome = launch->supervise(
+        &relay, false,
+        [&err, &pty](const mult::Error& e) {
+            // A terminal in raw mode does not return the carriage by itself.
+            err << "instctl: exec: " << e.message() << (pty ? "\r\n" : "\n") << std::flush;
+        },
+        pty ? &*pty : nullptr);
+    // The terminal as it was before anything more is said.
+    if (pty)
+        pty->finish();
     if (!outcome)
         return fail(err, outcome.error().message());
     if (outcome->failure)

@@ -99,13 +99,18 @@ constexpr std::array<SubcommandText, 9> kSubcommands{{
      "  instctl stop web\n"
      "  instctl stop --timeout 30 3\n"
      "  instctl stop --all --timeout 5\n"},
-    {"exec", "instctl exec [--chdir DIR] [-u USER] [-l] ID|NAME [[--] CMD [ARGS...]]",
+    {"exec", "instctl exec [-t] [--chdir DIR] [-u USER] [-l] ID|NAME [[--] CMD [ARGS...]]",
      "Run a command inside a running instance (like jexec).",
      "The command joins the instance as a member: a new session without a\n"
      "controlling terminal, not traced, a subreaper for what it starts. It\n"
      "gets instctl's stdin, stdout, stderr and environment, and no other file\n"
      "descriptor. instctl relays SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,\n"
      "SIGUSR2 and SIGWINCH to it, waits for it and exits with its status.\n"
+     "With -t the command runs on a new pseudo-terminal instead, its\n"
+     "controlling terminal, and instctl relays its terminal (in raw mode until\n"
+     "the command ends) to it: ^C, ^Z and ^\\ reach the foreground job inside\n"
+     "the instance, a shell has job control, window sizes follow. -t needs a\n"
+     "terminal on stdin (status 2 otherwise).\n"
      "If the instance ends before the command's process is created, the\n"
      "kernel refuses to create it and nothing runs; and the command runs only\n"
      "once instctl has checked that its process is in the instance.\n"
@@ -116,12 +121,13 @@ constexpr std::array<SubcommandText, 9> kSubcommands{{
      "login would.\n"
      "\n"
      "Exit status: the command's (128+N if signal N killed it), 2 for a usage\n"
-     "error, 125 if instctl failed (no such instance, instance ending or ended,\n"
+     "error (-t without a terminal included), 125 if instctl failed (no such instance, instance ending or ended,\n"
      "permission, module not loaded: the message says which), 126 if the\n"
      "command cannot be executed, 127 if it was not found.\n"
      "\n"
      "Examples:\n"
      "  instctl exec web -- sh\n"
+     "  instctl exec -t web\n"
      "  instctl exec -l -u www-data web\n"
      "  instctl exec --chdir /srv 3 -- ls -l\n"},
     {"watch", "instctl [--json] watch [--count N]",
@@ -201,6 +207,7 @@ public:
 struct Raw {
     std::string user;  // exec -u
     bool login = false;  // exec -l
+    bool tty = false;    // exec -t
     bool json = false;
     bool version = false;
     std::string instance;
@@ -325,6 +332,8 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     exec->add_option("-u,--user", raw.user, "Run CMD as USER (name or uid)")->type_name("USER");
     exec->add_flag("-l,--login", raw.login,
                    "Clean environment of a login (HOME, SHELL, USER, PATH, TERM), in HOME");
+    exec->add_flag("-t,--tty", raw.tty,
+                   "Run CMD on a new pseudo-terminal, relayed to instctl's terminal (stdin)");
     instance(exec);
 
     CLI::App* watch = sub("watch");
@@ -586,6 +595,7 @@ std::expected<Options, EarlyExit> parse_command_line(std::span<const std::string
             opts.user = raw.user;
         }
         opts.login = raw.login;
+        opts.tty = raw.tty;
         // No command: the user's login shell (run_exec).
         opts.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(command_at), args.end());
         if (!opts.argv.empty() && opts.argv.front().empty())

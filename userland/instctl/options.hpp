@@ -34,6 +34,7 @@ struct Options {
     std::vector<std::string> argv;         // exec: the command (empty: a login shell)
     std::optional<std::string> user;       // exec -u
     bool login = false;                    // exec -l
+    bool tty = false;                      // exec -t: a pty (mult/pty.hpp)
     std::optional<std::uint64_t> count;    // watch --count (1 or more)
     std::string new_name;                  // name
     bool all = false;                      // kill, stop --all (instead of an instance)

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <optional>
 #include <string_view>
+#include <unistd.h>
 
 #include "mult/kernel.hpp"
 #include "init.hpp"
@@ -21,6 +22,12 @@ int main(int argc, char** argv)
         std::cout << config.error().out << std::flush;
         std::cerr << config.error().err << std::flush;
         return config.error().code;
+    }
+    // -t without a terminal to relay is the caller's mistake, said first.
+    if (auto problem = instfork::tty_problem(*config, ::isatty(STDIN_FILENO) != 0)) {
+        std::cerr << "instfork: " << *problem << "\nTry 'instfork --help' for more information.\n"
+                  << std::flush;
+        return instfork::kExitUsage;
     }
     // On a kernel without mult everything else follows from that: it is
     // said first, not "the management module is not loaded" (--name) or

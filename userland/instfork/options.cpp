@@ -56,6 +56,7 @@ public:
 };
 
 struct Raw {
+    bool tty = false;      // -t
     bool init = false;     // --init
     bool forking = false;  // --forking
     std::string name;
@@ -99,7 +100,9 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
         "instfork passes stdio and the --pass-fd descriptors, closes every other fd,\n"
         "forwards SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGWINCH to\n"
         "the instance's first process, and exits with its status (128+N if signal N\n"
-        "killed it).\n"
+        "killed it). With -t, cmd gets a new pseudo-terminal as its controlling\n"
+        "terminal and stdio instead; instfork relays its own terminal to it, and\n"
+        "window sizes follow. -t needs a terminal on stdin (status 2 otherwise).\n"
         "\n"
         "The command's capability bounding set, and so whatever it or its descendants\n"
         "can ever hold, is limited to\n" +
@@ -152,6 +155,9 @@ std::unique_ptr<CLI::App> make_app(Raw& raw)
     app->add_flag("--forking", raw.forking,
                   "With --init: cmd daemonizes; its exit with status 0 means ready\n"
                   "(READY=1 to $NOTIFY_SOCKET, for a Type=forking service)");
+    app->add_flag("-t,--tty", raw.tty,
+                  "Run cmd on a new pseudo-terminal, relayed to instfork's terminal (stdin,\n"
+                  "in raw mode meanwhile): ^C, ^Z and job control work inside the instance");
     app->add_flag("--version", raw.version, "Print the version and exit");
     return app;
 }
@@ -366,6 +372,13 @@ std::expected<Config, EarlyExit> parse_command_line(std::span<const std::string>
     cfg.forking = raw.forking;
     if (cfg.forking && !cfg.init)
         return std::unexpected(usage_error("--forking needs --init"));
+    cfg.tty = raw.tty;
+    if (cfg.tty && cfg.detach)
+        return std::unexpected(usage_error("-t cannot be combined with --detach: instfork relays "
+                                           "the terminal for as long as the command runs"));
+    if (cfg.tty && cfg.init)
+        return std::unexpected(usage_error("-t cannot be combined with --init: the reaper, not "
+                                           "cmd, leads the instance's session"));
     const auto drop_caps = capabilities_to_drop(raw);
     if (!drop_caps)
         return std::unexpected(usage_error(drop_caps.error()));

@@ -46,6 +46,7 @@ struct Config {
     // --drop-cap): by default all but mult::caps::kInstanceDefault.
     mult::caps::Set drop_caps = ~mult::caps::kInstanceDefault;
     std::vector<std::string> command;   // cmd args... (never empty)
+    bool tty = false;                   // -t: cmd on a pty of its own (mult/pty.hpp)
 };
 
 // Parsing ended without a command to run: --help, --version or a usage error.

@@ -14,6 +14,7 @@
 #include "mult/fd.hpp"
 #include "mult/kernel.hpp"
 #include "mult/mgmt.hpp"
+#include "mult/pty.hpp"
 
 namespace instfork {
 namespace {
@@ -82,6 +83,14 @@ mult::CommandSpec command_spec(const Config& config, const Hooks& hooks)
 
 }  // namespace
 
+std::optional<std::string> tty_problem(const Config& config, bool stdin_is_terminal)
+{
+    if (!config.tty || stdin_is_terminal)
+        return std::nullopt;
+    return "-t needs a terminal on stdin, and stdin is not one (without -t the command gets "
+           "stdin, stdout and stderr as they are)";
+}
+
 Hooks default_hooks()
 {
     return Hooks{
@@ -103,6 +112,11 @@ Hooks default_hooks()
 
 int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostream& err)
 {
+    if (auto problem = tty_problem(config, ::isatty(STDIN_FILENO) != 0)) {
+        fail(err, *problem) << "Try 'instfork --help' for more information.\n" << std::flush;
+        return kExitUsage;
+    }
+
     // A --pass-fd must name an fd that is open now. Checking before instfork
     // opens anything also guarantees that its own fds (pipes, signalfd,
     // netlink socket) never take one of those numbers.
@@ -151,13 +165,26 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         }
     }
 
+    // -t: the pty the command takes as its controlling terminal. Opened
+    // after the --pass-fd check, so its fds cannot have a passed number.
+    mult::CommandSpec spec = command_spec(config, hooks);
+    std::optional<mult::PtySession> pty;
+    if (config.tty) {
+        auto opened = mult::PtySession::open(STDIN_FILENO, STDOUT_FILENO);
+        if (!opened) {
+            fail(err, "-t: " + opened.error().message());
+            return kExitFailure;
+        }
+        pty.emplace(std::move(*opened));
+        spec.terminal_fd = pty->slave();
+    }
+
     mult::SignalFd relay(kForwardedSignals);
     if (auto r = relay.open(); !r) {
         fail(err, r.error().message());
         return kExitFailure;
     }
-    auto launch = mult::Launch::prepare(command_spec(config, hooks), relay.saved_mask(),
-                                        module.has_value());
+    auto launch = mult::Launch::prepare(spec, relay.saved_mask(), module.has_value());
     if (!launch) {
         fail(err, launch.error().message());
         return kExitFailure;
@@ -225,9 +252,27 @@ int run(const Config& config, const Hooks& hooks, std::ostream& out, std::ostrea
         err << "instfork: instance id unknown: " << id_unknown << '\n' << std::flush;
     }
 
+    // The command runs: the terminal goes raw only now, so that every
+    // message before this point reads as usual. Should that fail, the relay
+    // goes on with the terminal as it is (^C then reaches instfork, which
+    // relays SIGINT to the first process, as without -t).
+    if (pty) {
+        if (auto r = pty->start(); !r)
+            err << "instfork: warning: -t: " << r.error().message()
+                << "; the terminal is relayed in its own mode\n" << std::flush;
+    }
+
     // With --detach, signals are not relayed: the child is on its own.
-    auto outcome = launch->supervise(config.detach ? nullptr : &relay, config.detach,
-                                     [&err](const mult::Error& e) { fail(err, e.message()); });
+    auto outcome = launch->supervise(
+        config.detach ? nullptr : &relay, config.detach,
+        [&err, &pty](const mult::Error& e) {
+            // A terminal in raw mode does not return the carriage by itself.
+            err << "instfork: " << e.message() << (pty ? "\r\n" : "\n") << std::flush;
+        },
+        pty ? &*pty : nullptr);
+    // The terminal as it was before anything more is said.
+    if (pty)
+        pty->finish();
     if (!outcome) {
         fail(err, outcome.error().message());
         return kExitFailure;

@@ -52,6 +52,12 @@ struct Hooks {
     std::function<mult::Result<mult::Child>(int cgroup_fd)> spawn_into_cgroup = {};
 };
 
+// Why -t cannot run: nullopt without -t or when stdin is a terminal. No
+// "instfork: " prefix; instfork then exits with kExitUsage (2). main()
+// asks before it probes the kernel (a usage error is said first), run()
+// again.
+[[nodiscard]] std::optional<std::string> tty_problem(const Config& config, bool stdin_is_terminal);
+
 // The production hooks.
 [[nodiscard]] Hooks default_hooks();
 

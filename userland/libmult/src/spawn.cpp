@@ -10,6 +10,7 @@
 #include <cstring>
 #include <type_traits>
 #include <grp.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "mult/fd.hpp"
@@ -43,6 +44,24 @@ void wait_for_release(const ChildPlan& plan) noexcept
     }
     if (n != 1)
         ::_exit(kExitSpawnFailure);
+}
+
+// The pty slave as the controlling terminal and stdio of the child. A
+// child of instfork() leads a new session already (R4), in which case
+// setsid() would fail with EPERM; a fork()ed one (the host tests) does not.
+// The slave is nobody's controlling terminal, so the kernel's rule against
+// taking over another instance's terminal does not apply (docs/hooks.md).
+// Returns 0 or an errno.
+int take_terminal(int fd) noexcept
+{
+    if (::getsid(0) != ::getpid() && ::setsid() < 0)
+        return errno;
+    if (::ioctl(fd, TIOCSCTTY, 0) != 0)
+        return errno;
+    for (int target = 0; target <= 2; ++target)
+        if (::dup2(fd, target) < 0)
+            return errno;
+    return 0;
 }
 
 }  // namespace
@@ -83,6 +102,7 @@ ChildPlan make_child_plan(const CommandSpec& spec, const sigset_t& sigmask, int 
     plan.chdir = spec.chdir;
     plan.drop_caps = spec.drop_caps;
     plan.run_as = spec.run_as;
+    plan.terminal_fd = spec.terminal_fd;
     plan.argv = CStringArray(spec.argv);
     plan.envp = CStringArray(spec.envp);
     plan.sigmask = sigmask;
@@ -95,6 +115,11 @@ void run_child(const ChildPlan& plan) noexcept
     const int report = plan.report_fd;
 
     wait_for_release(plan);
+
+    // Before the fds are closed: the terminal's own fd goes with them.
+    if (plan.terminal_fd >= 0)
+        if (const int err = take_terminal(plan.terminal_fd); err != 0)
+            report_and_exit(report, ChildStage::terminal, err);
 
     if (const int err = async_safe::close_fds_except(plan.keep_fds); err != 0)
         report_and_exit(report, ChildStage::close_fds, err);
@@ -183,6 +208,8 @@ std::string describe(const ChildFailure& failure, const CommandSpec& spec)
                    reason;
         return "cannot drop " + caps::name(failure.cap) + " from the capability bounding set: " +
                reason + (failure.err == EPERM ? " (that needs CAP_SETPCAP)" : "");
+    case ChildStage::terminal:
+        return "cannot make the pseudo-terminal the command's controlling terminal: " + reason;
     case ChildStage::exec:
         break;
     }

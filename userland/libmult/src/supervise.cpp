@@ -131,7 +131,7 @@ Result<void> Launch::release()
 }
 
 Result<Outcome> Launch::supervise(SignalFd* relay, bool until_started,
-                                  const std::function<void(const Error&)>& warn)
+                                  const std::function<void(const Error&)>& warn, PtySession* pty)
 {
     Outcome outcome;
     bool report_done = false;
@@ -147,19 +147,28 @@ Result<Outcome> Launch::supervise(SignalFd* relay, bool until_started,
 
     const int pidfd = child_.pidfd.get();
     for (;;) {
-        pollfd fds[3] = {
+        pollfd fds[5] = {
             {relay != nullptr ? relay->fd() : -1, POLLIN, 0},
             {pidfd, POLLIN, 0},
             {report_done ? -1 : report_.read.get(), POLLIN, 0},
+            pty != nullptr ? pty->relay().poll_in() : pollfd{-1, 0, 0},
+            pty != nullptr ? pty->relay().poll_master() : pollfd{-1, 0, 0},
         };
-        if (::poll(fds, 3, -1) < 0) {
+        if (::poll(fds, 5, -1) < 0) {
             if (errno == EINTR)
                 continue;
             return errno_error("poll");
         }
 
+        if (pty != nullptr)
+            pty->relay().on_ready(fds[3], fds[4]);
+
         if (relay != nullptr && (fds[0].revents & POLLIN)) {
             for (int sig = relay->next(); sig != 0; sig = relay->next()) {
+                if (sig == SIGWINCH && pty != nullptr) {
+                    pty->resize();
+                    continue;
+                }
                 // ESRCH: the child is already gone; its status follows.
                 if (auto r = pidfd_send_signal(pidfd, sig); !r && r.error().code != ESRCH) {
                     r.error().context = "cannot forward signal " + std::to_string(sig);
@@ -185,6 +194,8 @@ Result<Outcome> Launch::supervise(SignalFd* relay, bool until_started,
             if (!status)
                 return std::unexpected(status.error());
             outcome.status = *status;
+            if (pty != nullptr)
+                pty->drain();
             return outcome;
         }
     }

@@ -79,6 +79,10 @@ struct CommandSpec {
     // before execve() (instfork's defaults and --keep-cap/--drop-cap).
     caps::Set drop_caps = caps::kNone;
     std::optional<RunAs> run_as = std::nullopt;  // setgroups, setgid, setuid
+    // -t: a pty slave (PtySession::slave(), pty.hpp) that becomes the
+    // command's controlling terminal and its stdin, stdout and stderr. -1:
+    // stdio as inherited, no controlling terminal.
+    int terminal_fd = -1;
 };
 
 enum class ChildStage : int {
@@ -88,6 +92,7 @@ enum class ChildStage : int {
     exec = 4,       // execvp failed
     capabilities = 5,  // dropping CommandSpec::drop_caps failed (before exec)
     user = 6,          // taking CommandSpec::run_as's ids failed
+    terminal = 7,      // making CommandSpec::terminal_fd the controlling terminal failed
 };
 
 // What travels through the report pipe: trivially copyable, one write(),
@@ -106,6 +111,7 @@ struct ChildPlan {
     std::optional<std::string> chdir;
     caps::Set drop_caps = caps::kNone;
     std::optional<RunAs> run_as;
+    int terminal_fd = -1;               // CommandSpec::terminal_fd
     CStringArray argv;
     CStringArray envp;
     sigset_t sigmask{};                 // the mask to give the command
@@ -124,7 +130,11 @@ struct ChildPlan {
 [[nodiscard]] ChildPlan make_child_plan(const CommandSpec& spec, const sigset_t& sigmask,
                                         int report_fd);
 
-// Runs in the child: wait until released (if held), close fds, un-CLOEXEC
+// Runs in the child: wait until released (if held), with a terminal_fd
+// lead a session (setsid() unless the child leads one already, as the
+// first process of an instance and a process exec starts do), take the
+// terminal as the controlling one (TIOCSCTTY) and dup2() it over 0, 1 and
+// 2, close fds, un-CLOEXEC
 // the passed ones, take run_as's ids, chdir, drop capabilities, restore the signal mask,
 // install the environment, execvp. Never returns: on failure it reports and
 // _exit()s (127 after exec, 125 before). A held child whose parent gives up (closes the hold

@@ -15,6 +15,7 @@
 #include "mult/fd.hpp"
 #include "mult/instfork.hpp"
 #include "mult/pidfd.hpp"
+#include "mult/pty.hpp"
 #include "mult/spawn.hpp"
 #include "mult/unique_fd.hpp"
 
@@ -107,9 +108,13 @@ public:
     // Waits until the child exits (or, with `until_started`, only until the
     // command is running), relaying the signals read from `relay` (nullptr:
     // none) through the pidfd. A signal that cannot be relayed is reported
-    // to `warn`, and supervision goes on.
+    // to `warn`, and supervision goes on. With a `pty` (-t, started), its
+    // relay runs in the same loop, SIGWINCH resizes the pty instead of
+    // being relayed (the pty's line discipline signals its foreground job),
+    // and what the command left in the pty is drained once it has exited.
     [[nodiscard]] Result<Outcome> supervise(SignalFd* relay, bool until_started,
-                                            const std::function<void(const Error&)>& warn);
+                                            const std::function<void(const Error&)>& warn,
+                                            PtySession* pty = nullptr);
 
 private:
     Launch() = default;
