@@ -40,7 +40,7 @@ static DEFINE_MUTEX(mult_nl_names);
 #define MULT_NL_BATCH	32
 
 #define MULT_NL_BAD_NAME \
-	"name must be 1 to 31 characters of A-Z a-z 0-9 . _ -"
+	"name must be 1 to 31 characters of A-Z a-z 0-9 . _ -, not starting with . or -"
 
 /* Dump state in netlink_callback::ctx (zeroed by netlink at dump start). */
 struct mult_nl_dump_ctx {
@@ -157,14 +157,19 @@ static struct mult_instance *mult_nl_next(u32 *id, bool *end)
 	return inst;
 }
 
-/* A name attribute: 1..MULT_NAME_MAX characters of [A-Za-z0-9._-]. */
+/*
+ * A name attribute: 1..MULT_NAME_MAX characters of [A-Za-z0-9._-], not
+ * starting with '.' or '-': names end up as words on command lines and in
+ * paths (".", "..", "-9", ".hidden" would read as something else).
+ */
 static bool mult_nl_name_valid(const struct nlattr *nla)
 {
 	const char *s = nla_data(nla);
 	int len = nla_len(nla) - 1;	/* the policy found a NUL */
 	int i;
 
-	if (len < 1 || len > MULT_NAME_MAX || strnlen(s, len + 1) != len)
+	if (len < 1 || len > MULT_NAME_MAX || strnlen(s, len + 1) != len ||
+	    s[0] == '.' || s[0] == '-')
 		return false;
 	/* ASCII only: the kernel's isalnum() takes Latin-1 letters too. */
 	for (i = 0; i < len; i++)

@@ -97,7 +97,8 @@
 #define EXT_PIDFD_ROOT "the pidfd's process is in no instance, or was reaped"
 #define EXT_NO_ID "no instance with this id"
 #define EXT_NO_NAME "no instance with this name"
-#define EXT_BAD_NAME "name must be 1 to 31 characters of A-Z a-z 0-9 . _ -"
+#define EXT_BAD_NAME \
+	"name must be 1 to 31 characters of A-Z a-z 0-9 . _ -, not starting with . or -"
 #define EXT_NAME_USED "name already used by instance "
 #define EXT_SETNAME_ID "set-name needs the instance id or a pidfd, one of them"
 #define EXT_SETNAME_NAME "set-name needs the new name"

@@ -1976,7 +1976,8 @@ TEST_F(nl, set_name)
 
 	/* Characters. */
 	static const char *const bad[] = { "", "a b", "a/b", "caf\xc3\xa9",
-					   "\xc0\xc1", "tab\t", "x:y" };
+					   "\xc0\xc1", "tab\t", "x:y", ".", "..",
+					   ".hidden", "-9", "--all" };
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		mnl_req(&self->s, &q, MULT_CMD_SET_NAME, 0);

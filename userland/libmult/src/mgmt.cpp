@@ -52,9 +52,10 @@ std::optional<std::string> new_name_problem(std::string_view name)
         return problem;
     if (all_digits(name))
         return std::string("a name of digits only would read as an instance id");
-    // The module takes these, but a leading '-' reads as an option on every
-    // command line that names the instance, and "." and ".." (and hidden
-    // names) look like path components wherever a name becomes one.
+    // The module refuses these too; checked here to say why: a leading '-'
+    // reads as an option on every command line that names the instance, and
+    // "." and ".." (and hidden names) look like path components wherever a
+    // name becomes one.
     if (name.front() == '-')
         return std::string("a name may not start with '-': it would read as an option");
     if (name.front() == '.')
