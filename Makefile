@@ -39,7 +39,8 @@ export CCACHE_BASEDIR ?= $(TOP)
 	check check-vm check-pipeline check-host check-systemd export-patches checkpatch patch-stats check-series clean distclean
 
 help:
-	@echo "make demo          boot the patched kernel in QEMU and show instances working"
+	@echo "make demo          boot the patched kernel in QEMU and show instances working; last, the"
+	@echo "                   ssh scenario under systemd on the systemd guest (DEMO_SSH=0 skips it)"
 	@echo "make check         build everything and run every test (what CI runs)"
 	@echo "                   (every guest boot: ACCEL=auto|kvm|tcg, VM_CPUS=2)"
 	@echo "make shell         interactive guest on the serial console (leave with 'reboot -f')"
@@ -84,6 +85,9 @@ selftests: kernel
 initramfs: kernel module userland selftests
 	@tests/vm/mkinitramfs.sh $(BUILD) $(INITRD)
 
+# DEMO_SSH=0: without the last chapter, the ssh scenario on the systemd guest
+# (its Debian root is built with mmdebstrap on first use, cached in build/svc).
+export DEMO_SSH ?= 1
 demo: initramfs
 	@scripts/demo.sh $(BUILD) $(BZIMAGE) $(INITRD) $(LOGS)/demo
 
