@@ -41,16 +41,8 @@ bad() {
 	echo "DEMO-FAIL $*" >>$R
 	failed=1
 }
-# wait_for SECONDS COMMAND...: until COMMAND succeeds.
-wait_for() {
-	t=$1; shift
-	i=0
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -ge $((t * 5)) ] && return 1
-		sleep 0.2
-	done
-}
+# wait_for SECONDS COMMAND...
+. /mult/wait.sh
 finish() {
 	if [ $failed = 0 ]; then echo "DEMO-OK" >>$R; else echo "DEMO-FAILED" >>$R; fi
 	echo "MULT-DONE" >>$R

@@ -46,16 +46,8 @@ hidden() {
 	done
 }
 login() { ssh -p "${2:-22}" tester@127.0.0.1 "$1"; }
-# wait_for SECONDS COMMAND...: until COMMAND succeeds.
-wait_for() {
-	t=$1; shift
-	i=0
-	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ $i -ge $((t * 5)) ] && return 1
-		sleep 0.2
-	done
-}
+# wait_for SECONDS COMMAND...
+. /mult/wait.sh
 active() { [ "$(systemctl show -p ActiveState --value "$1")" = "$2" ]; }
 
 t_setup() {
