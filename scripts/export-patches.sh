@@ -14,6 +14,10 @@ fi
 rm -f "$out"/*.patch
 git -C "$src" format-patch -q --no-signature --zero-commit --no-numbered \
 	-o "$out" mult-base..HEAD
+# A blank context line is a lone space in the diff: a reader (or
+# checkpatch.pl given the file's path) sees trailing whitespace. git am
+# takes an empty line as that context line, so write it empty.
+sed -i 's/^ $//' "$out"/*.patch
 {
 	echo "# Patch series against Linux 6.12 (Debian linux-source-6.12), applied in order."
 	echo "# Last tested on $(cat "$top/kernel/TESTED_VERSION"). Regenerate with 'make export-patches'."
