@@ -24,6 +24,11 @@ if ! tr -d '\r' <"$logdir/results.txt" | grep -q '^MULT-DONE'; then
 	echo "[demo] ERROR: the guest did not finish the demo; console log: $logdir/console.log" >&2
 	exit 1
 fi
+if ! tr -d '\r' <"$logdir/results.txt" | grep -q '^DEMO-OK'; then
+	echo "[demo] ERROR: the story above did not hold:" >&2
+	tr -d '\r' <"$logdir/results.txt" | grep '^DEMO-FAIL' | sed 's/^DEMO-FAIL /[demo]   /' >&2
+	exit 1
+fi
 
 if [ "${DEMO_SSH:-1}" != 0 ]; then
 	echo
