@@ -13,6 +13,7 @@
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <poll.h>
 #include <string>
 #include <sys/ioctl.h>
@@ -201,18 +202,36 @@ TEST(PtySession, RefusesStdinThatIsNoTerminal)
     EXPECT_EQ(session.error().code, ENOTTY);
 }
 
-TEST(PtyRelay, CopiesBothWaysAndSeesTheSlaveGo)
+// A relay between two pipes (the tool's stdin and stdout) and a pty pair
+// whose slave is raw, so that what arrives is what was sent (no echo, no
+// CR added).
+class PtyRelayTest : public ::testing::Test {
+protected:
+    void SetUp() override
+    {
+        auto made_in = mult::make_pipe();
+        auto made_out = mult::make_pipe();
+        auto made_pty = mult::open_pty();
+        ASSERT_TRUE(made_in && made_out && made_pty);
+        in = std::move(*made_in);
+        out = std::move(*made_out);
+        pty = std::move(*made_pty);
+        auto made_raw = mult::RawMode::enter(pty.slave.get());
+        ASSERT_TRUE(made_raw.has_value());
+        raw.emplace(std::move(*made_raw));
+        made_relay.emplace(in.read.get(), out.write.get(), pty.master.get());
+    }
+
+    mult::Pipe in, out;
+    mult::PtyPair pty;
+    std::optional<mult::RawMode> raw;
+    std::optional<mult::PtyRelay> made_relay;
+};
+
+TEST_F(PtyRelayTest, CopiesBothWaysAndSeesTheSlaveGo)
 {
-    auto in = mult::make_pipe();
-    auto out = mult::make_pipe();
-    auto pty = mult::open_pty();
-    ASSERT_TRUE(in && out && pty);
-    // The slave raw, so that what arrives is what was sent (no echo, no
-    // CR added).
-    auto raw = mult::RawMode::enter(pty->slave.get());
-    ASSERT_TRUE(raw.has_value());
-    mult::PtyRelay relay(in->read.get(), out->write.get(), pty->master.get());
-    EXPECT_TRUE(::fcntl(pty->master.get(), F_GETFL) & O_NONBLOCK);
+    auto& relay = *made_relay;
+    EXPECT_TRUE(::fcntl(pty.master.get(), F_GETFL) & O_NONBLOCK);
 
     const auto round = [&relay] {
         pollfd fds[2] = {relay.poll_in(), relay.poll_master()};
@@ -220,18 +239,18 @@ TEST(PtyRelay, CopiesBothWaysAndSeesTheSlaveGo)
         relay.on_ready(fds[0], fds[1]);
     };
 
-    ASSERT_EQ(::write(in->write.get(), "typed\x03", 6), 6);
+    ASSERT_EQ(::write(in.write.get(), "typed\x03", 6), 6);
     round();
-    EXPECT_EQ(read_until(pty->slave.get(), "\x03", 2s), "typed\x03");
+    EXPECT_EQ(read_until(pty.slave.get(), "\x03", 2s), "typed\x03");
 
-    ASSERT_EQ(::write(pty->slave.get(), "shown", 5), 5);
+    ASSERT_EQ(::write(pty.slave.get(), "shown", 5), 5);
     round();
-    EXPECT_EQ(read_until(out->read.get(), "shown", 2s), "shown");
+    EXPECT_EQ(read_until(out.read.get(), "shown", 2s), "shown");
 
     // The last holder of the slave goes: the master reads EIO, the relay
     // stops polling it.
     raw->restore();
-    pty->slave.reset();
+    pty.slave.reset();
     for (int i = 0; i < 10 && relay.master_open(); ++i)
         round();
     EXPECT_FALSE(relay.master_open());
@@ -241,8 +260,8 @@ TEST(PtyRelay, CopiesBothWaysAndSeesTheSlaveGo)
     // stdin's end (EOF) stops reading it.
     auto pty2 = mult::open_pty();
     ASSERT_TRUE(pty2.has_value());
-    mult::PtyRelay relay2(in->read.get(), out->write.get(), pty2->master.get());
-    in->write.reset();
+    mult::PtyRelay relay2(in.read.get(), out.write.get(), pty2->master.get());
+    in.write.reset();
     pollfd fds[2] = {relay2.poll_in(), relay2.poll_master()};
     ASSERT_EQ(::poll(fds, 1, 2000), 1);
     relay2.on_ready(fds[0], pollfd{-1, 0, 0});
@@ -250,22 +269,16 @@ TEST(PtyRelay, CopiesBothWaysAndSeesTheSlaveGo)
     EXPECT_TRUE(relay2.master_open());
 }
 
-TEST(PtyRelay, DrainStopsWhenTheSlaveIsHeldButQuiet)
+TEST_F(PtyRelayTest, DrainStopsWhenTheSlaveIsHeldButQuiet)
 {
-    auto in = mult::make_pipe();
-    auto out = mult::make_pipe();
-    auto pty = mult::open_pty();
-    ASSERT_TRUE(in && out && pty);
-    auto raw = mult::RawMode::enter(pty->slave.get());
-    ASSERT_TRUE(raw.has_value());
-    mult::PtyRelay relay(in->read.get(), out->write.get(), pty->master.get());
-    ASSERT_EQ(::write(pty->slave.get(), "left", 4), 4);
+    auto& relay = *made_relay;
+    ASSERT_EQ(::write(pty.slave.get(), "left", 4), 4);
     const auto start = std::chrono::steady_clock::now();
     relay.drain(100ms, 5000ms);  // the slave stays open: quiet ends it
     EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
     EXPECT_TRUE(relay.master_open());
-    out->write.reset();
-    EXPECT_EQ(mult_test::read_all(out->read.get()), "left");
+    out.write.reset();
+    EXPECT_EQ(mult_test::read_all(out.read.get()), "left");
 }
 
 namespace {
