@@ -37,14 +37,6 @@ std::string instance(std::uint32_t id)
 
 }  // namespace
 
-std::optional<std::string> tty_problem(bool stdin_is_terminal)
-{
-    if (stdin_is_terminal)
-        return std::nullopt;
-    return "-t needs a terminal on stdin, and stdin is not one (without -t the command gets "
-           "stdin, stdout and stderr as they are)";
-}
-
 std::optional<std::string> join_problem(std::uint32_t target,
                                         const mult::Result<mult::mgmt::Instance>& landed)
 {
@@ -95,7 +87,7 @@ int run_exec(const Options& opts, std::ostream& out, std::ostream& err)
 {
     // -t without a terminal: said before anything else is asked or opened.
     if (opts.tty) {
-        if (auto problem = tty_problem(::isatty(STDIN_FILENO) != 0)) {
+        if (auto problem = mult::tty_problem(::isatty(STDIN_FILENO) != 0)) {
             // In the voice of a usage error, whose status it has.
             err << "instctl exec: " << *problem
                 << "\nTry 'instctl exec --help' for more information.\n" << std::flush;

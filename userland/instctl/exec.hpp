@@ -26,12 +26,6 @@
 
 namespace instctl {
 
-// Why exec -t cannot run: nullopt when stdin is a terminal. The message has
-// no prefix; exec says it as a usage error ("instctl exec: ...", then where
-// the help is) and exits with kExitUsage (2), before it asks the module
-// anything.
-[[nodiscard]] std::optional<std::string> tty_problem(bool stdin_is_terminal);
-
 // Why a child that `get` placed in `landed` (or whose get failed) must not
 // run the command meant for instance `target`, or nullopt when it joined
 // `target`. The message has no "instctl: exec: " prefix.

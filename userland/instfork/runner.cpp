@@ -85,10 +85,7 @@ mult::CommandSpec command_spec(const Config& config, const Hooks& hooks)
 
 std::optional<std::string> tty_problem(const Config& config, bool stdin_is_terminal)
 {
-    if (!config.tty || stdin_is_terminal)
-        return std::nullopt;
-    return "-t needs a terminal on stdin, and stdin is not one (without -t the command gets "
-           "stdin, stdout and stderr as they are)";
+    return config.tty ? mult::tty_problem(stdin_is_terminal) : std::nullopt;
 }
 
 Hooks default_hooks()

@@ -30,6 +30,14 @@ using Clock = std::chrono::steady_clock;
 
 }  // namespace
 
+std::optional<std::string> tty_problem(bool stdin_is_terminal)
+{
+    if (stdin_is_terminal)
+        return std::nullopt;
+    return "-t needs a terminal on stdin, and stdin is not one (without -t the command gets "
+           "stdin, stdout and stderr as they are)";
+}
+
 Result<PtyPair> open_pty()
 {
     UniqueFd master(::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC));

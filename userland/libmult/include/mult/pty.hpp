@@ -23,6 +23,7 @@
 #include <cstddef>
 #include <optional>
 #include <poll.h>
+#include <string>
 #include <termios.h>
 
 #include "mult/error.hpp"
@@ -46,6 +47,10 @@ struct PtyPair {
 // command in the instance could then not take it (the terminal of a session
 // in another instance).
 [[nodiscard]] Result<PtyPair> open_pty();
+
+// Why -t (instctl exec, instfork) cannot run: nullopt when stdin is a
+// terminal. No prefix: each tool says it as its own usage error.
+[[nodiscard]] std::optional<std::string> tty_problem(bool stdin_is_terminal);
 
 // Gives terminal `to` the window size of terminal `from` (TIOCGWINSZ,
 // TIOCSWINSZ). Through a pty master this also sends SIGWINCH to the slave's
